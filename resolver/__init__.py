@@ -1,0 +1,44 @@
+"""resolver: resolve noisy person and organization names to stable IDs of a gazetteer.
+
+>>> from resolver import Resolver
+>>> r = Resolver()                     # the embedded default gazetteer
+>>> m = r.resolve("Sergei Ivano")
+>>> m.id, m.ambiguous
+('sergei-ivanov-svr', True)
+
+Stages, one module each, in the order data flows through them:
+``normalize`` (rules from ``rules``) -> ``candidates`` -> ``scoring`` -> ``resolver`` (and ``annotate``).
+"""
+
+from __future__ import annotations
+
+from .errors import GazetteerError, InputError, Problem, ResolverError, RuleError
+from .gazetteer import Gazetteer, gazetteer_from_records, load_gazetteer, validate_path
+from .model import Comparison, Entity, Explanation, Match, Role, Step
+from .resolver import DEFAULT_MARGIN, DEFAULT_THRESHOLD, Resolver
+from .rules import RuleSet, load_rules
+
+__all__ = [
+    "Resolver",
+    "Match",
+    "Entity",
+    "Role",
+    "Explanation",
+    "Step",
+    "Comparison",
+    "Gazetteer",
+    "load_gazetteer",
+    "gazetteer_from_records",
+    "validate_path",
+    "RuleSet",
+    "load_rules",
+    "ResolverError",
+    "GazetteerError",
+    "RuleError",
+    "InputError",
+    "Problem",
+    "DEFAULT_THRESHOLD",
+    "DEFAULT_MARGIN",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,118 @@
+"""Candidate retrieval: find the few aliases worth scoring without scanning every alias.
+
+The index holds, for every alias the rules produced:
+
+* ``exact``: the full normalized key (and the key written as one word) -> aliases;
+* ``postings``: each name part -> aliases containing it;
+* ``deletes``: each name part of 4+ letters with one letter deleted -> the parts it came from
+  (a symmetric-deletion index: two parts within one edit, or one transposition, share a deletion);
+* ``phonetic``: the Metaphone code of each part -> the parts that sound like it.
+
+A query's parts are looked up in those tables; aliases are ranked by how many query parts found
+them, and only the best ``limit`` go on to scoring.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AliasRecord", "CandidateIndex", "deletions"]
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .scoring import _metaphone
+
+
+@dataclass(frozen=True)
+class AliasRecord:
+    """One searchable form of an entity's name, with its normalized key."""
+
+    entity: int  # index into the resolver's entity list
+    text: str  # the alias as written in the gazetteer (or as derived)
+    kind: str  # "name", "alias", "weak-alias", "acronym"
+    tokens: tuple[str, ...]
+    cased: tuple[str, ...]
+    case_sensitive: bool
+    family_index: int | None = None
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.tokens)
+
+
+def deletions(token: str) -> set[str]:
+    """Every form of ``token`` with one letter deleted."""
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+_MIN_FUZZY = 4
+
+
+class CandidateIndex:
+    """Lookup tables over the aliases of a gazetteer."""
+
+    def __init__(self, aliases: Iterable[AliasRecord]) -> None:
+        self.aliases: list[AliasRecord] = list(aliases)
+        exact: defaultdict[str, list[int]] = defaultdict(list)
+        postings: defaultdict[str, list[int]] = defaultdict(list)
+        for i, rec in enumerate(self.aliases):
+            exact[rec.key].append(i)
+            if len(rec.tokens) > 1:
+                exact["".join(rec.tokens)].append(i)
+            if rec.case_sensitive:
+                continue  # short and common-word aliases match only exactly
+            for tok in set(rec.tokens):
+                postings[tok].append(i)
+        deletes: defaultdict[str, list[str]] = defaultdict(list)
+        phonetic: defaultdict[str, list[str]] = defaultdict(list)
+        for tok in postings:
+            if len(tok) >= _MIN_FUZZY:
+                for d in deletions(tok):
+                    deletes[d].append(tok)
+                phonetic[_metaphone(tok)].append(tok)
+        self.exact = dict(exact)
+        self.postings = dict(postings)
+        self.deletes = dict(deletes)
+        self.phonetic = dict(phonetic)
+
+    def similar_parts(self, token: str) -> set[str]:
+        """Indexed name parts within one edit of ``token`` or sounding like it."""
+        found = {token} if token in self.postings else set()
+        if len(token) < _MIN_FUZZY:
+            return found
+        found.update(self.deletes.get(token, ()))
+        for d in deletions(token):
+            if d in self.postings:
+                found.add(d)
+            found.update(self.deletes.get(d, ()))
+        found.update(self.phonetic.get(_metaphone(token), ()))
+        return found
+
+    def lookup(self, tokens: tuple[str, ...], limit: int = 50) -> list[int]:
+        """Aliases worth scoring for a query's parts: exact hits first, then by parts found."""
+        if not tokens:
+            return []
+        exact = list(self.exact.get(" ".join(tokens), ()))
+        if len(tokens) > 1:
+            exact += self.exact.get("".join(tokens), ())
+        counts: defaultdict[int, float] = defaultdict(float)
+        for tok in set(tokens):
+            if len(tok) == 1:
+                continue  # an initial finds nothing on its own
+            best: dict[int, float] = {}
+            for part in self.similar_parts(tok):
+                weight = 1.0 if part == tok else 0.9
+                for alias in self.postings[part]:
+                    if best.get(alias, 0.0) < weight:
+                        best[alias] = weight
+            for alias, weight in best.items():
+                counts[alias] += weight
+        ranked = sorted(counts, key=lambda i: (-counts[i], len(self.aliases[i].tokens), i))
+        seen = set(exact)
+        out = list(dict.fromkeys(exact))
+        for i in ranked:
+            if len(out) >= limit:
+                break
+            if i not in seen:
+                out.append(i)
+        return out

@@ -1,0 +1,70 @@
+"""Exceptions raised by the resolver library.
+
+Every error the library raises on purpose is a :class:`ResolverError`. Errors about data
+carry the file, the line and the entry they concern, so that a caller (the CLI among them)
+can print one readable line without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ResolverError",
+    "GazetteerError",
+    "RuleError",
+    "InputError",
+    "Problem",
+]
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a data file: where it is and what is wrong."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    entry: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<records>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.entry:
+            where += f": entry '{self.entry}'"
+        return f"{where}: {self.message}"
+
+
+class ResolverError(Exception):
+    """Base class of every error raised by the resolver library."""
+
+
+class GazetteerError(ResolverError):
+    """A gazetteer (or index) could not be loaded: it lists every problem found."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid gazetteer"
+        more = len(self.problems) - 1
+        super().__init__(first + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""))
+
+
+class RuleError(GazetteerError):
+    """A rule table is malformed (unknown field, bad pattern, a form claimed twice...)."""
+
+
+class InputError(ResolverError):
+    """A text or name input cannot be read (file missing, undecodable bytes...)."""
+
+    def __init__(self, message: str, file: str | None = None, offset: int | None = None) -> None:
+        self.file = file
+        self.offset = offset
+        where = file or "<input>"
+        if offset is not None:
+            where += f" (byte {offset})"
+        super().__init__(f"{where}: {message}")

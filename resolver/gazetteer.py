@@ -1,0 +1,448 @@
+"""Gazetteers: canonical entities with stable IDs, loaded from hand-edited TOML, JSON Lines or records.
+
+Formats
+-------
+* the project's format: a folder with ``gazetteer.toml`` (name, version, types), ``entities/<id>.toml``
+  (one entity per file) and ``redirects.toml`` (retired ID -> successor);
+* JSON Lines: one entity object per line, same fields;
+* records: an iterable of dicts with at least ``id``, ``name``, ``type`` and ``aliases``.
+
+Loading never runs code (TOML and JSON only), and every problem found is reported at once, each
+with its file, line and entry: see :func:`validate_path`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Gazetteer",
+    "ENTITY_FIELDS",
+    "DEFAULT_TYPES",
+    "ID_PATTERN",
+    "load_gazetteer",
+    "gazetteer_from_records",
+    "validate_path",
+    "default_gazetteer_dir",
+]
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import GazetteerError, Problem
+from .model import Entity, Role
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+DEFAULT_TYPES = ("person", "organization", "location")
+ENTITY_FIELDS = frozenset(
+    {
+        "id", "type", "name", "aliases", "weak_aliases", "family_name", "description", "country",
+        "tags", "related", "namesakes", "prior", "roles", "external_ids",
+    }
+)  # fmt: skip
+ROLE_FIELDS = frozenset({"title", "org", "start", "end"})
+MANIFEST_FIELDS = frozenset({"name", "version", "description", "types"})
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
+_WORD = re.compile(r"\w+")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Entities plus redirects. Look entities up with :meth:`get`, which follows redirects."""
+
+    entities: tuple[Entity, ...]
+    redirects: Mapping[str, str] = field(default_factory=dict)
+    name: str = "gazetteer"
+    version: str = ""
+    types: tuple[str, ...] = DEFAULT_TYPES
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entities})
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self.entities)
+
+    def canonical_id(self, entity_id: str) -> str | None:
+        """The current ID for ``entity_id``: itself, or where its redirects lead; None if unknown."""
+        by_id: dict[str, Entity] = self._by_id  # type: ignore[attr-defined]
+        seen = set()
+        while entity_id not in by_id:
+            if entity_id in seen or entity_id not in self.redirects:
+                return None
+            seen.add(entity_id)
+            entity_id = self.redirects[entity_id]
+        return entity_id
+
+    def get(self, entity_id: str) -> Entity | None:
+        """The entity with this ID, following redirects of retired and merged IDs."""
+        current = self.canonical_id(entity_id)
+        return None if current is None else self._by_id[current]  # type: ignore[attr-defined]
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+class _Source:
+    """Where a record came from, to point problems at a file and a line."""
+
+    def __init__(self, file: str | None, text: str | None = None, line: int | None = None) -> None:
+        self.file = file
+        self.text = text
+        self.line = line
+
+    def line_of(self, key: str, value: str | None = None) -> int | None:
+        if self.line is not None or self.text is None:
+            return self.line
+        lines = self.text.splitlines()
+        for i, line in enumerate(lines, 1):
+            stripped = line.lstrip()
+            if value is not None and value in line:
+                return i
+            if value is None and (stripped.startswith(key + " ") or stripped.startswith(key + "=")):
+                return i
+        return None
+
+    def problem(self, message: str, entry: str | None, key: str = "", value: str | None = None) -> Problem:
+        return Problem(message, self.file, self.line_of(key, value) if key or value else self.line, entry)
+
+
+def _strings(value: Any, what: str, src: _Source, entry: str, problems: list[Problem]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(src.problem(f"'{what}' must be a list of strings", entry, what))
+        return ()
+    out = []
+    for v in value:
+        if not v.strip():
+            problems.append(src.problem(f"empty string in '{what}'", entry, what))
+        else:
+            out.append(v.strip())
+    return tuple(out)
+
+
+def _entity(data: Any, src: _Source, types: tuple[str, ...], problems: list[Problem], index: int) -> Entity | None:
+    if not isinstance(data, dict):
+        problems.append(src.problem("an entity must be an object/table", f"#{index}"))
+        return None
+    raw_id = data.get("id")
+    entry = raw_id if isinstance(raw_id, str) and raw_id else f"#{index}"
+    start = len(problems)
+    for key in sorted(set(data) - ENTITY_FIELDS):
+        problems.append(src.problem(f"unknown field '{key}' (known: {', '.join(sorted(ENTITY_FIELDS))})", entry, key))
+    if not isinstance(raw_id, str) or not ID_PATTERN.match(raw_id):
+        problems.append(src.problem("malformed id: must be lowercase kebab-case like 'faiz-hameed'", entry, "id"))
+    etype = data.get("type")
+    if not isinstance(etype, str) or etype not in types:
+        problems.append(src.problem(f"unknown type {etype!r} (declared types: {', '.join(types)})", entry, "type"))
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(src.problem("empty or missing name", entry, "name"))
+    aliases = _strings(data.get("aliases"), "aliases", src, entry, problems)
+    weak = _strings(data.get("weak_aliases"), "weak_aliases", src, entry, problems)
+    tags = _strings(data.get("tags"), "tags", src, entry, problems)
+    related = _strings(data.get("related"), "related", src, entry, problems)
+    namesakes = _strings(data.get("namesakes"), "namesakes", src, entry, problems)
+    texts: dict[str, str | None] = {}
+    for key in ("family_name", "description", "country"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(src.problem(f"'{key}' must be a string", entry, key))
+        texts[key] = value.strip() if isinstance(value, str) and value.strip() else None
+    prior = data.get("prior", 0.5)
+    if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not 0.0 <= float(prior) <= 1.0:
+        problems.append(src.problem("'prior' must be a number from 0 to 1", entry, "prior"))
+        prior = 0.5
+    roles: list[Role] = []
+    raw_roles = data.get("roles", [])
+    if not isinstance(raw_roles, list):
+        problems.append(src.problem("'roles' must be a list of tables", entry, "roles"))
+        raw_roles = []
+    for r in raw_roles:
+        if not isinstance(r, dict) or not isinstance(r.get("title"), str) or not r["title"].strip():
+            problems.append(src.problem("each role needs a 'title'", entry, "title"))
+            continue
+        for key in sorted(set(r) - ROLE_FIELDS):
+            problems.append(src.problem(f"unknown role field '{key}'", entry, key))
+        for key in ("start", "end"):
+            if key in r and not (isinstance(r[key], str) and _DATE.match(r[key])):
+                problems.append(src.problem(f"role '{key}' must be YYYY, YYYY-MM or YYYY-MM-DD", entry, key))
+        org = r.get("org")
+        roles.append(Role(r["title"].strip(), org if isinstance(org, str) else None, r.get("start"), r.get("end")))
+    ext = data.get("external_ids", {})
+    if not isinstance(ext, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ext.items()):
+        problems.append(src.problem("'external_ids' must map names to strings", entry, "external_ids"))
+        ext = {}
+    if len(problems) > start:
+        return None
+    assert isinstance(raw_id, str) and isinstance(name, str) and isinstance(etype, str)
+    name = name.strip()
+    return Entity(
+        id=raw_id,
+        type=etype,
+        name=name,
+        aliases=tuple(dict.fromkeys(a for a in aliases if a != name)),
+        weak_aliases=tuple(dict.fromkeys(weak)),
+        family_name=texts["family_name"],
+        description=texts["description"],
+        country=texts["country"].lower() if texts["country"] else None,
+        tags=tags,
+        related=related,
+        namesakes=namesakes,
+        roles=tuple(roles),
+        external_ids=tuple(sorted(ext.items())),
+        prior=float(prior),
+        source=src.file if src.line is None else f"{src.file}:{src.line}",
+    )
+
+
+def _fold(alias: str) -> str:
+    """An alias as written, up to Unicode form, case, punctuation and spacing."""
+    from .normalize import clean
+
+    return " ".join(_WORD.findall(clean(alias).casefold()))
+
+
+def _check_links(entities: list[Entity], redirects: Mapping[str, str], src_of: dict[str, _Source]) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = {e.id for e in entities}
+    for e in entities:
+        src = src_of[e.id]
+        for other in e.related:
+            if other not in ids:
+                problems.append(src.problem(f"related id '{other}' is not in the gazetteer", e.id, value=other))
+        for role in e.roles:
+            if role.org and role.org not in ids:
+                problems.append(src.problem(f"role org '{role.org}' is not in the gazetteer", e.id, value=role.org))
+        for other in e.namesakes:
+            if other not in ids:
+                problems.append(src.problem(f"namesake id '{other}' is not in the gazetteer", e.id, value=other))
+    # one alias, two entities: allowed only when they name each other as namesakes
+    owners: dict[str, list[Entity]] = {}
+    for e in entities:
+        for form in {_fold(a) for a in e.names}:
+            if form:
+                owners.setdefault(form, []).append(e)
+    by_id = {e.id: e for e in entities}
+    for form, owning in sorted(owners.items()):
+        for i, a in enumerate(owning):
+            for b in owning[i + 1 :]:
+                if b.id not in a.namesakes and a.id not in by_id[b.id].namesakes:
+                    problems.append(
+                        src_of[b.id].problem(
+                            f"alias '{form}' is also claimed by '{a.id}' ({src_of[a.id].file}); "
+                            "list each other in 'namesakes' if both are right",
+                            b.id,
+                        )
+                    )
+    for old, new in redirects.items():
+        if old in ids:
+            problems.append(Problem(f"redirect source '{old}' is also an entity id", entry=old))
+        seen = {old}
+        target = new
+        while target not in ids:
+            if target in seen:
+                problems.append(Problem(f"redirects loop: {' -> '.join([*seen, target])}", entry=old))
+                break
+            if target not in redirects:
+                problems.append(Problem(f"redirect '{old}' -> '{new}' points to no entity", entry=old))
+                break
+            seen.add(target)
+            target = redirects[target]
+    return problems
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise GazetteerError(Problem(f"file larger than {MAX_FILE_BYTES} bytes", str(path)))
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GazetteerError(Problem(f"not UTF-8 (byte {exc.start})", str(path))) from None
+    except OSError as exc:
+        raise GazetteerError(Problem(f"cannot read: {exc.strerror or exc}", str(path))) from None
+
+
+def _toml(text: str, label: str, problems: list[Problem]) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(f"invalid TOML: {exc}", label, getattr(exc, "lineno", None)))
+    except RecursionError:
+        problems.append(Problem("nested too deeply", label))
+    return None
+
+
+def _collect_dir(folder: Any, label: str) -> tuple[list[tuple[Any, _Source]], dict[str, str], dict[str, Any], list[Problem]]:
+    problems: list[Problem] = []
+    manifest: dict[str, Any] = {}
+    man = folder / "gazetteer.toml"
+    if man.is_file():
+        text = man.read_text(encoding="utf-8")
+        manifest = _toml(text, f"{label}/gazetteer.toml", problems) or {}
+        for key in sorted(set(manifest) - MANIFEST_FIELDS):
+            problems.append(Problem(f"unknown field '{key}'", f"{label}/gazetteer.toml"))
+    redirects: dict[str, str] = {}
+    red = folder / "redirects.toml"
+    if red.is_file():
+        data = _toml(red.read_text(encoding="utf-8"), f"{label}/redirects.toml", problems) or {}
+        table = data.get("redirects", {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            problems.append(Problem("[redirects] must map old ids to new ids", f"{label}/redirects.toml"))
+        else:
+            redirects = dict(table)
+    records: list[tuple[Any, _Source]] = []
+    ent_dir = folder / "entities"
+    files = sorted((p for p in ent_dir.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name) if ent_dir.is_dir() else []
+    if not files and not problems:
+        problems.append(Problem("no entities/*.toml files found", label))
+    for p in files:
+        file_label = f"{label}/entities/{p.name}"
+        try:
+            text = p.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(f"not UTF-8 (byte {exc.start})", file_label))
+            continue
+        data = _toml(text, file_label, problems)
+        if data is None:
+            continue
+        src = _Source(file_label, text)
+        if isinstance(data.get("id"), str) and data["id"] != p.name[: -len(".toml")]:
+            problems.append(src.problem(f"id '{data['id']}' differs from the file name", data["id"], "id"))
+        records.append((data, src))
+    return records, redirects, manifest, problems
+
+
+def _iter_jsonl(path: Path) -> Iterator[tuple[Any, _Source, Problem | None]]:
+    label = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise GazetteerError(Problem(f"cannot read: {exc.strerror or exc}", label)) from None
+    with handle:
+        for lineno, raw in enumerate(handle, 1):
+            src = _Source(label, line=lineno)
+            if len(raw) > MAX_LINE_BYTES:
+                yield None, src, Problem(f"line longer than {MAX_LINE_BYTES} bytes", label, lineno)
+                continue
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                yield json.loads(text), src, None
+            except UnicodeDecodeError as exc:
+                yield None, src, Problem(f"not UTF-8 (byte {exc.start} of the line)", label, lineno)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                msg = "nested too deeply" if isinstance(exc, RecursionError) else f"invalid JSON: {exc.msg}"
+                yield None, src, Problem(msg, label, lineno)
+
+
+def _build(
+    records: Iterable[tuple[Any, _Source]],
+    redirects: Mapping[str, str],
+    types: tuple[str, ...],
+    problems: list[Problem],
+    *,
+    name: str,
+    version: str,
+    source: str | None,
+) -> Gazetteer:
+    entities: list[Entity] = []
+    src_of: dict[str, _Source] = {}
+    for i, (data, src) in enumerate(records, 1):
+        ent = _entity(data, src, types, problems, i)
+        if ent is None:
+            continue
+        if ent.id in src_of:
+            first = src_of[ent.id]
+            where = first.file + (f":{first.line}" if first.line else "")
+            problems.append(src.problem(f"duplicate id (first defined at {where})", ent.id, "id"))
+            continue
+        src_of[ent.id] = src
+        entities.append(ent)
+    problems += _check_links(entities, redirects, src_of)
+    if problems:
+        raise GazetteerError(problems)
+    return Gazetteer(tuple(entities), dict(redirects), name, version, types, source)
+
+
+def load_gazetteer(path: str | Path | Any) -> Gazetteer:
+    """Load a gazetteer folder (the project's TOML format), a ``.jsonl`` file or a ``.json`` list.
+
+    Raises :class:`GazetteerError` listing every problem (file, line, entry).
+    """
+    label = str(path)
+    p = path if not isinstance(path, str) else Path(path)
+    if p.is_dir():
+        records, redirects, manifest, problems = _collect_dir(p, label)
+        types = manifest.get("types", DEFAULT_TYPES)
+        if not isinstance(types, list | tuple) or not all(isinstance(t, str) for t in types):
+            problems.append(Problem("'types' must be a list of strings", f"{label}/gazetteer.toml"))
+            types = DEFAULT_TYPES
+        return _build(
+            records, redirects, tuple(types), problems,
+            name=str(manifest.get("name", Path(label).name)), version=str(manifest.get("version", "")), source=label,
+        )  # fmt: skip
+    if not p.is_file():
+        raise GazetteerError(Problem("no such file or folder", label))
+    problems = []
+    if label.endswith(".toml"):
+        text = _read_text(Path(label))
+        data = _toml(text, label, problems) or {}
+        items = data.get("entity", [])
+        if not isinstance(items, list):
+            problems.append(Problem("expected [[entity]] tables", label))
+            items = []
+        redirects = data.get("redirects", {}) if isinstance(data.get("redirects", {}), dict) else {}
+        return _build(((d, _Source(label, text)) for d in items), redirects, DEFAULT_TYPES, problems,
+                      name=Path(label).stem, version="", source=label)  # fmt: skip
+    if label.endswith(".json"):
+        try:
+            items = json.loads(_read_text(Path(label)))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise GazetteerError(Problem(f"invalid JSON: {exc}", label)) from None
+        if not isinstance(items, list):
+            raise GazetteerError(Problem("expected a JSON list of entity objects", label))
+        return _build(((d, _Source(label)) for d in items), {}, DEFAULT_TYPES, problems,
+                      name=Path(label).stem, version="", source=label)  # fmt: skip
+    records_ok: list[tuple[Any, _Source]] = []
+    for data, src, problem in _iter_jsonl(Path(label)):
+        if problem is not None:
+            problems.append(problem)
+        else:
+            records_ok.append((data, src))
+    return _build(records_ok, {}, DEFAULT_TYPES, problems, name=Path(label).stem, version="", source=label)
+
+
+def gazetteer_from_records(records: Iterable[Mapping[str, Any]], *, types: Iterable[str] | None = None) -> Gazetteer:
+    """Build a gazetteer from dicts with ``id``, ``name``, ``type`` and ``aliases`` (plus any optional field)."""
+    problems: list[Problem] = []
+    declared = tuple(types) if types is not None else DEFAULT_TYPES
+    items = ((dict(r) if isinstance(r, Mapping) else r, _Source("<records>", line=i)) for i, r in enumerate(records, 1))
+    return _build(items, {}, declared, problems, name="records", version="", source=None)
+
+
+def validate_path(path: str | Path | None = None) -> list[Problem]:
+    """Every problem of a gazetteer (empty when it is valid). ``None`` validates the embedded default."""
+    try:
+        load_gazetteer(path if path is not None else default_gazetteer_dir())
+    except GazetteerError as exc:
+        return exc.problems
+    return []
+
+
+def default_gazetteer_dir() -> Any:
+    """The embedded default gazetteer: inside the installed package, or ``gazetteer/`` of a source checkout."""
+    shipped = resources.files("resolver") / "gazetteer"
+    if shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "gazetteer"

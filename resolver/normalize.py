@@ -1,0 +1,278 @@
+"""The first stage: turn any name (a gazetteer alias or a query) into a comparable key.
+
+The same pipeline runs on both sides, so two spellings meet when their keys meet. Each stage
+is a named rule, and a traced run records which rule changed what (for explanations):
+
+``unicode``       NFKC, invisible format characters dropped, apostrophes/dashes/spaces unified
+``possessive``    "Faiz Hameed's" -> "Faiz Hameed"
+``name-order``    "IVANOV, Sergei" -> "Sergei IVANOV"
+``dotted-acronym`` "I.S.I." -> "ISI"
+``transliterate`` any script to ASCII (anyascii): "Сергей Иванов" -> "Sergei Ivanov"
+``case-fold``     lower case
+``punctuation``   hyphens, dots, quotes and other punctuation become spaces; "&" -> "and"
+``leading-the``   "The Nation" -> "nation"
+``title``         titles, ranks, honorifics from the table: "Lt Gen Faiz Hameed" -> "faiz hameed"
+``pattern:NAME``  transliteration patterns from the table: "khamenei" -> "hamenei"
+``double-letters`` "hassan" -> "hasan"
+``name-variant`` / ``org-variant``  equivalence classes: "sergey" -> "sergei", "organisation" -> "organization"
+"""
+
+from __future__ import annotations
+
+__all__ = ["NameKey", "Normalizer", "clean", "default_normalizer"]
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from anyascii import anyascii
+
+from .model import Step
+from .rules import RuleSet, default_rules
+
+_QUOTES = "\u2019\u2018\u02bc\u02bb\u0060\u00b4\u2032\u05f3\uff07"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u00ad"
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\n\r\v\f"
+_CLEAN_TABLE = {ord(c): "'" for c in _QUOTES} | {ord(c): "-" for c in _DASHES} | {ord(c): " " for c in _SPACES}
+_POSSESSIVE = re.compile(r"(?<=\w)'s?(?=\s|$|[,.;:!?)\]])", re.UNICODE)
+_DOTTED = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,})(?![^\W\d_])", re.UNICODE)
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _is_format(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf"
+
+
+def clean(text: str) -> str:
+    """Unicode clean-up: NFKC, drop invisible format characters (ZWJ, bidi marks...), unify quotes, dashes and spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = "".join(ch for ch in text if not _is_format(ch)).translate(_CLEAN_TABLE)
+    else:
+        text = text.translate(_CLEAN_TABLE)
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """A name made comparable.
+
+    ``tokens`` are the skeleton name parts compared by the matcher; ``surface`` the same parts
+    before patterns and variants; ``cased`` the parts with their original case (for aliases that
+    match only with their case); ``steps`` the rules that changed the name (when traced).
+    """
+
+    tokens: tuple[str, ...]
+    surface: tuple[str, ...]
+    cased: tuple[str, ...]
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.tokens)
+
+
+class Normalizer:
+    """Runs the name pipeline with one rule set. Immutable and safe to share between threads."""
+
+    def __init__(self, rules: RuleSet | None = None) -> None:
+        self.rules = rules or default_rules()
+        self._patterns = self.rules.patterns
+        self._script = {ord(c): t for c, t in self.rules.script_map}
+        titles: set[tuple[str, ...]] = set()
+        for _kind, form in self.rules.titles:
+            toks = self._fold_tokens(form)
+            if toks:
+                titles.add(toks)
+        self._titles = frozenset(titles)
+        self._title_max = max((len(t) for t in titles), default=0)
+        self.name_variants = self._compile(self.rules.name_classes)
+        self.org_variants = self._compile(self.rules.org_classes)
+        self._variant_max = max((len(k) for k in (*self.name_variants, *self.org_variants)), default=1)
+        self.acronym_skip_words = self.rules.acronym_skip_words
+        self.common_words = self.rules.common_words
+        self._key_cache = lru_cache(maxsize=65536)(self._key_untraced)
+
+    # -- building blocks -------------------------------------------------------------------------
+    def transliterate(self, text: str) -> str:
+        """Any script to ASCII: the script table's overrides first, then anyascii."""
+        if text.isascii():
+            return text
+        return anyascii(text.translate(self._script) if self._script else text)
+
+    def _fold_tokens(self, text: str) -> tuple[str, ...]:
+        return tuple(_TOKEN.findall(self.transliterate(clean(text)).replace("'", "").lower()))
+
+    def skeleton(self, token: str) -> str:
+        """Apply the transliteration patterns (until nothing changes) and collapse doubled letters."""
+        for _ in range(len(token) + 1):
+            before = token
+            for p in self._patterns:
+                token = p.apply(token)
+            if token == before:
+                break
+        if self.rules.collapse_double_letters:
+            token = _collapse(token)
+        return token
+
+    def _skeleton_traced(self, token: str, note: Callable[[str, str, str], None]) -> str:
+        for _ in range(len(token) + 1):
+            before = token
+            for p in self._patterns:
+                after = p.apply(token)
+                note(f"pattern:{p.name}", token, after)
+                token = after
+            if token == before:
+                break
+        if self.rules.collapse_double_letters:
+            after = _collapse(token)
+            note("double-letters", token, after)
+            token = after
+        return token
+
+    def _compile(self, classes: tuple[object, ...]) -> dict[tuple[str, ...], tuple[str, ...]]:
+        out: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for cls in classes:
+            canonical = tuple(self.skeleton(t) for t in self._fold_tokens(cls.canonical))  # type: ignore[attr-defined]
+            if not canonical:
+                continue
+            for form in (cls.canonical, *cls.variants):  # type: ignore[attr-defined]
+                key = tuple(self.skeleton(t) for t in self._fold_tokens(form))
+                if key and key not in out:
+                    out[key] = canonical
+        # a canonical form always maps to itself, so that applying the variants twice changes nothing
+        for canonical in set(out.values()):
+            out[canonical] = canonical
+        return out
+
+    def _apply_variants(self, tokens: tuple[str, ...]) -> tuple[tuple[str, ...], list[tuple[str, str, str]]]:
+        out: list[str] = []
+        changes: list[tuple[str, str, str]] = []
+        i = 0
+        n = len(tokens)
+        while i < n:
+            for size in range(min(self._variant_max, n - i), 0, -1):
+                chunk = tokens[i : i + size]
+                hit = self.name_variants.get(chunk)
+                rule = "name-variant"
+                if hit is None:
+                    hit = self.org_variants.get(chunk)
+                    rule = "org-variant"
+                if hit is not None:
+                    if hit != chunk:
+                        changes.append((rule, " ".join(chunk), " ".join(hit)))
+                    out.extend(hit)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return tuple(out), changes
+
+    def strip_titles(self, tokens: tuple[str, ...]) -> int:
+        """How many leading tokens are titles (never all of them: a name must remain)."""
+        start = 0
+        n = len(tokens)
+        while start < n:
+            for size in range(min(self._title_max, n - start - 1), 0, -1):
+                if tokens[start : start + size] in self._titles:
+                    start += size
+                    break
+            else:
+                break
+        return start
+
+    def is_title(self, tokens: tuple[str, ...]) -> bool:
+        return tokens in self._titles
+
+    # -- the pipeline ----------------------------------------------------------------------------
+    def key(self, name: str, *, trace: bool = False) -> NameKey:
+        """Normalize ``name`` into a :class:`NameKey`; with ``trace`` the key records each rule that changed it."""
+        if not trace:
+            return self._key_cache(name)
+        return self._run(name, True)
+
+    def _key_untraced(self, name: str) -> NameKey:
+        return self._run(name, False)
+
+    def _run(self, name: str, trace: bool) -> NameKey:
+        steps: list[Step] = []
+
+        def note(rule: str, before: str, after: str) -> None:
+            if trace and before != after:
+                steps.append(Step(rule, before, after))
+
+        text = clean(name)
+        note("unicode", name, text)
+        if "'" in text:
+            before, text = text, _POSSESSIVE.sub("", text)
+            note("possessive", before, text)
+        if text.count(",") == 1:
+            left, right = (part.strip() for part in text.split(","))
+            if left and right and len(left.split()) <= 2 and len(right.split()) <= 4:
+                before, text = text, f"{right} {left}"
+                note("name-order", before, text)
+        if "." in text:
+            before, text = text, _DOTTED.sub(lambda m: m.group(1).replace(".", "") + " ", text).strip()
+            note("dotted-acronym", before, text)
+        if not text.isascii():
+            before, text = text, self.transliterate(text)
+            note("transliterate", before, text)
+        text = text.replace("&", " and ").replace("'", "")
+        cased = tuple(_TOKEN.findall(text))
+        folded = tuple(t.lower() for t in cased)
+        note("case-fold", text, text.lower())
+        note("punctuation", text.lower(), " ".join(folded))
+        start = 0
+        if len(folded) > 1 and folded[0] == "the":
+            start = 1
+            note("leading-the", " ".join(folded), " ".join(folded[1:]))
+        n_titles = self.strip_titles(folded[start:])
+        if n_titles:
+            note("title", " ".join(folded[start:]), " ".join(folded[start + n_titles :]))
+            start += n_titles
+        surface = folded[start:]
+        cased = cased[start:]
+        skel: list[str] = []
+        for tok in surface:
+            s = self._skeleton_traced(tok, note) if trace else self.skeleton(tok)
+            skel.append(s)
+        tokens, changes = self._apply_variants(tuple(skel))
+        for rule, before, after in changes:
+            note(rule, before, after)
+        return NameKey(tokens, surface, cased, tuple(steps))
+
+    # -- derived forms ---------------------------------------------------------------------------
+    def acronym(self, surface: tuple[str, ...]) -> str | None:
+        """The acronym of a long name: first letters of its significant words (Inter-Services Intelligence -> isi)."""
+        letters = [t[0] for t in surface if t not in self.acronym_skip_words and t[0].isalpha()]
+        if len(letters) < 3 or len(letters) != len([t for t in surface if t not in self.acronym_skip_words]):
+            return None
+        return "".join(letters)
+
+    def is_common(self, surface: tuple[str, ...]) -> bool:
+        """True when every part of a name is a common English word (or it is one or two letters long)."""
+        if not surface:
+            return True
+        if len("".join(surface)) <= 2:
+            return True
+        return all(t in self.common_words or t in self.acronym_skip_words for t in surface)
+
+
+def _collapse(token: str) -> str:
+    if len(token) < 2:
+        return token
+    out = [token[0]]
+    for ch in token[1:]:
+        if ch != out[-1]:
+            out.append(ch)
+    return "".join(out)
+
+
+@cache
+def default_normalizer() -> Normalizer:
+    """The normalizer of the built-in rule tables, built once."""
+    return Normalizer(default_rules())

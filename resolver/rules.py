@@ -1,0 +1,258 @@
+"""Alias rule tables: the data behind every name rule, loaded from TOML files a user can extend.
+
+The tables live in ``resolver/data/rules/``:
+
+``patterns.toml``       transliteration patterns (``kh``~``h``, ``ee``~``i``, ``-off``~``-ov`` ...)
+``name_variants.toml``  name-part equivalence classes (Sergei/Sergey/Serguei, Mohammad/Muhammad ...)
+``org_variants.toml``   organization word classes (Organisation/Organization) and acronym skip-words
+``titles.toml``         titles, ranks and honorifics stripped from names (Lt Gen, Dr, Ayatollah ...)
+``script_*.toml``       script transliteration overrides, applied before anyascii (Arabic-script letters)
+``common_words.txt``    common English words: an alias that is one ("Dawn", "IS") matches only with its case
+
+A user extends them with a folder of files named like these (``titles*.toml`` ...), passed as
+``Resolver(rules_dir=...)`` or ``--rules DIR``; its entries are added to the built-in ones.
+Loading a table never runs code: TOML and plain text only.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Pattern", "VariantClass", "RuleSet", "load_rules", "default_rules", "MAX_TABLE_BYTES"]
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, RuleError
+
+MAX_TABLE_BYTES = 16 * 1024 * 1024
+_WHERE = ("any", "start", "end")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A spelling rewrite applied to each name part: ``from`` becomes ``to`` (anywhere, at the start or at the end)."""
+
+    name: str
+    source: str
+    target: str
+    where: str = "any"
+    example: str = ""
+
+    def apply(self, token: str) -> str:
+        if self.where == "any":
+            return token.replace(self.source, self.target)
+        if self.where == "start":
+            return self.target + token[len(self.source) :] if token.startswith(self.source) else token
+        return token[: -len(self.source)] + self.target if token.endswith(self.source) else token
+
+
+@dataclass(frozen=True)
+class VariantClass:
+    """Spellings of one name part (or organization word) that are treated as the same."""
+
+    canonical: str
+    variants: tuple[str, ...]
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every rule table, as loaded. Build a normalizer from it with ``resolver.normalize.Normalizer``."""
+
+    patterns: tuple[Pattern, ...] = ()
+    collapse_double_letters: bool = True
+    titles: tuple[tuple[str, str], ...] = ()  # (kind, form)
+    name_classes: tuple[VariantClass, ...] = ()
+    org_classes: tuple[VariantClass, ...] = ()
+    acronym_skip_words: frozenset[str] = frozenset()
+    common_words: frozenset[str] = frozenset()
+    script_map: tuple[tuple[str, str], ...] = ()
+    sources: tuple[str, ...] = field(default=())
+
+
+def _read_toml(path: Path | Any, label: str) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(Problem(f"cannot read rule table: {exc.strerror or exc}", label)) from None
+    if len(raw) > MAX_TABLE_BYTES:
+        raise RuleError(Problem(f"rule table larger than {MAX_TABLE_BYTES} bytes", label))
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RuleError(Problem(f"not UTF-8 (byte {exc.start})", label)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(Problem(f"invalid TOML: {exc}", label)) from None
+    except RecursionError:
+        raise RuleError(Problem("rule table nested too deeply", label)) from None
+
+
+def _check_keys(item: Any, allowed: set[str], label: str, entry: str) -> list[Problem]:
+    if not isinstance(item, dict):
+        return [Problem("expected a table", label, entry=entry)]
+    unknown = sorted(set(item) - allowed)
+    return [Problem(f"unknown field '{k}' (known: {', '.join(sorted(allowed))})", label, entry=entry) for k in unknown]
+
+
+def _str_list(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(v.strip() for v in value)
+    return None
+
+
+def _parse_patterns(data: dict[str, Any], label: str, problems: list[Problem]) -> tuple[list[Pattern], bool | None]:
+    problems += _check_keys(data, {"options", "pattern"}, label, "<top>")
+    options = data.get("options", {})
+    collapse = None
+    if isinstance(options, dict):
+        problems += _check_keys(options, {"collapse_double_letters"}, label, "options")
+        if "collapse_double_letters" in options:
+            collapse = bool(options["collapse_double_letters"])
+    out: list[Pattern] = []
+    for i, item in enumerate(data.get("pattern", [])):
+        entry = str(item.get("name", f"pattern #{i + 1}")) if isinstance(item, dict) else f"pattern #{i + 1}"
+        errs = _check_keys(item, {"name", "from", "to", "where", "example"}, label, entry)
+        if errs:
+            problems += errs
+            continue
+        src, dst, where = item.get("from"), item.get("to", ""), item.get("where", "any")
+        if not isinstance(src, str) or not src or not src.isascii() or not src.islower():
+            problems.append(Problem("'from' must be a non-empty lowercase ASCII string", label, entry=entry))
+            continue
+        if not isinstance(dst, str) or not dst.isascii() or len(dst) > len(src):
+            problems.append(Problem("'to' must be lowercase ASCII, no longer than 'from'", label, entry=entry))
+            continue
+        if where not in _WHERE:
+            problems.append(Problem(f"'where' must be one of {', '.join(_WHERE)}", label, entry=entry))
+            continue
+        out.append(Pattern(str(item.get("name", entry)), src, dst, where, str(item.get("example", ""))))
+    return out, collapse
+
+
+def _parse_classes(data: dict[str, Any], label: str, problems: list[Problem]) -> list[VariantClass]:
+    out: list[VariantClass] = []
+    for i, item in enumerate(data.get("class", [])):
+        entry = str(item.get("canonical", f"class #{i + 1}")) if isinstance(item, dict) else f"class #{i + 1}"
+        errs = _check_keys(item, {"canonical", "variants", "origin", "note"}, label, entry)
+        variants = _str_list(item.get("variants")) if not errs else None
+        canonical = item.get("canonical") if not errs else None
+        if errs or variants is None or not isinstance(canonical, str) or not canonical.strip():
+            problems += errs or [Problem("needs 'canonical' and a non-empty 'variants' list of strings", label, entry=entry)]
+            continue
+        out.append(VariantClass(canonical.strip(), variants, str(item.get("origin", ""))))
+    return out
+
+
+def _parse_titles(data: dict[str, Any], label: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    problems += _check_keys(data, {"group"}, label, "<top>")
+    out: list[tuple[str, str]] = []
+    for i, item in enumerate(data.get("group", [])):
+        entry = str(item.get("kind", f"group #{i + 1}")) if isinstance(item, dict) else f"group #{i + 1}"
+        errs = _check_keys(item, {"kind", "forms"}, label, entry)
+        forms = _str_list(item.get("forms")) if not errs else None
+        if errs or forms is None:
+            problems += errs or [Problem("needs a non-empty 'forms' list of strings", label, entry=entry)]
+            continue
+        out += [(entry, form) for form in forms]
+    return out
+
+
+def _read_words(path: Path | Any, label: str) -> set[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(Problem(f"cannot read word list: {exc}", label)) from None
+    return {w.strip().casefold() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#")}
+
+
+def _table_files(folder: Any) -> list[Any]:
+    return sorted((p for p in folder.iterdir() if p.name.endswith((".toml", ".txt"))), key=lambda p: p.name)
+
+
+def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -> RuleSet:
+    """Load the built-in rule tables and add the tables found in ``extra_dirs``.
+
+    Raises :class:`RuleError` listing every problem found (unknown fields, bad patterns...).
+    """
+    folders: list[tuple[Any, str]] = []
+    if builtin:
+        folders.append((resources.files("resolver") / "data" / "rules", "resolver/data/rules"))
+    for d in extra_dirs:
+        p = Path(d)
+        if not p.is_dir():
+            raise RuleError(Problem("rule folder does not exist or is not a folder", str(d)))
+        folders.append((p, str(p)))
+    patterns: list[Pattern] = []
+    collapse = True
+    titles: list[tuple[str, str]] = []
+    name_classes: list[VariantClass] = []
+    org_classes: list[VariantClass] = []
+    skip: set[str] = set()
+    common: set[str] = set()
+    problems: list[Problem] = []
+    sources: list[str] = []
+    script_map: dict[str, str] = {}
+    for folder, folder_label in folders:
+        for path in _table_files(folder):
+            label = f"{folder_label}/{path.name}"
+            stem = path.name.rsplit(".", 1)[0]
+            if stem.startswith("common_words") and path.name.endswith(".txt"):
+                common |= _read_words(path, label)
+            elif path.name.endswith(".toml") and stem.startswith("patterns"):
+                found, opt = _parse_patterns(_read_toml(path, label), label, problems)
+                patterns += found
+                collapse = collapse if opt is None else opt
+            elif path.name.endswith(".toml") and stem.startswith("name_variants"):
+                data = _read_toml(path, label)
+                problems += _check_keys(data, {"class"}, label, "<top>")
+                name_classes += _parse_classes(data, label, problems)
+            elif path.name.endswith(".toml") and stem.startswith("org_variants"):
+                data = _read_toml(path, label)
+                problems += _check_keys(data, {"class", "acronym"}, label, "<top>")
+                org_classes += _parse_classes(data, label, problems)
+                acronym = data.get("acronym", {})
+                if isinstance(acronym, dict):
+                    problems += _check_keys(acronym, {"skip_words"}, label, "acronym")
+                    skip |= {w.casefold() for w in _str_list(acronym.get("skip_words", [])) or ()}
+            elif path.name.endswith(".toml") and stem.startswith("script"):
+                data = _read_toml(path, label)
+                problems += _check_keys(data, {"map"}, label, "<top>")
+                for char, text in dict(data.get("map", {})).items():
+                    if len(char) != 1 or not isinstance(text, str) or not text.isascii():
+                        problems.append(Problem("map single characters to ASCII text", label, entry=repr(char)))
+                    else:
+                        script_map[char] = text
+            elif path.name.endswith(".toml") and stem.startswith("titles"):
+                titles += _parse_titles(_read_toml(path, label), label, problems)
+            else:
+                continue
+            sources.append(label)
+    names = [p.name for p in patterns]
+    problems += [Problem("pattern name used twice", entry=n) for n in sorted({n for n in names if names.count(n) > 1})]
+    for p in patterns:
+        clash = [q.name for q in patterns if q.source in p.target]
+        if clash:
+            problems.append(Problem(f"'to' contains the 'from' of {', '.join(clash)}: rewrites could loop", entry=p.name))
+    if problems:
+        raise RuleError(problems)
+    return RuleSet(
+        patterns=tuple(patterns),
+        collapse_double_letters=collapse,
+        titles=tuple(titles),
+        name_classes=tuple(name_classes),
+        org_classes=tuple(org_classes),
+        acronym_skip_words=frozenset(skip),
+        common_words=frozenset(common),
+        script_map=tuple(sorted(script_map.items())),
+        sources=tuple(sources),
+    )
+
+
+@cache
+def default_rules() -> RuleSet:
+    """The built-in rule tables, loaded once."""
+    return load_rules()

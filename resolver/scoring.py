@@ -1,0 +1,150 @@
+"""Scoring: how alike a query name and an alias are, as one number in [0, 1] with its reasons.
+
+The method (``name-parts-v1``) compares name parts, not whole strings:
+
+1. every part of each side is paired with its most similar part on the other side (one to one);
+   the similarity of two parts is 1 when equal, 0.9 for an initial ("s" ~ "sergei"), else the
+   Levenshtein similarity of their skeletons (rapidfuzz), raised to 0.88 when both parts sound the
+   same (jellyfish Metaphone) and start alike;
+2. coverage: the weighted share of each side's parts that found a partner (particles such as "al",
+   "bin", "of" weigh 0.2; in person names middle parts weigh 0.35, other parts 1); the score is
+   the mean of both coverages, less 0.02 when the parts are paired out of order;
+3. persons only: the family name must match (part similarity >= 0.75) and so must a given name
+   when both sides have one, otherwise the score is capped at 0.5 ("Sergei Lavrov" is not Sergei
+   Ivanov; "Hamid Karzai" is not Faiz Hamid); a lone family name scores 0.8 x its similarity;
+4. a name written as one word ("gazetaru") or split differently is also compared whole.
+
+Scores at or above the resolver's threshold (default 0.8, see ``docs/scoring.md``) are matches.
+"""
+
+from __future__ import annotations
+
+__all__ = ["METHOD", "PART_MATCH", "token_similarity", "compare"]
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jellyfish
+from rapidfuzz.distance import Levenshtein
+
+from .model import Comparison
+
+METHOD = "name-parts-v1"
+PART_MATCH = 0.75  # a name part counts as "the same" from this similarity on
+_PAIR_MIN = 0.5  # below this two parts are not paired at all
+_MIDDLE = 0.35
+_PARTICLE = 0.2
+_PARTICLES = frozenset({"al", "el", "ul", "ud", "ad", "as", "ar", "bin", "ibn", "bint", "abu", "de", "da", "di", "van", "von", "der", "of", "the", "and", "e", "i"})  # fmt: skip
+SURNAME_ONLY = 0.8
+_CAP = 0.5
+
+
+@lru_cache(maxsize=131072)
+def _metaphone(token: str) -> str:
+    return jellyfish.metaphone(token) if token.isalpha() else token
+
+
+@lru_cache(maxsize=262144)
+def token_similarity(a: str, b: str) -> tuple[float, str]:
+    """Similarity of two name parts (skeletons) and the comparison that produced it."""
+    if a == b:
+        return 1.0, "equal"
+    if len(a) == 1 or len(b) == 1:
+        return (0.9, "initial") if a[0] == b[0] else (0.0, "initial")
+    lev = Levenshtein.normalized_similarity(a, b)
+    if lev < 0.88 and len(a) >= 3 and len(b) >= 3 and a[0] == b[0] and _metaphone(a) == _metaphone(b):
+        return 0.88, "metaphone"
+    return lev, "levenshtein"
+
+
+def _weights(tokens: tuple[str, ...], person: bool) -> list[float]:
+    n = len(tokens)
+    out = []
+    for i, t in enumerate(tokens):
+        if t in _PARTICLES and n > 1:
+            out.append(_PARTICLE)
+        elif i in (0, n - 1) or not person:
+            out.append(1.0)
+        else:
+            out.append(_MIDDLE)
+    return out
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    comparisons: tuple[Comparison, ...]
+    notes: tuple[str, ...]
+
+
+def _align(q: tuple[str, ...], a: tuple[str, ...]) -> list[tuple[int, int, float, str]]:
+    pairs = []
+    for i, qt in enumerate(q):
+        for j, at in enumerate(a):
+            sim, how = token_similarity(qt, at)
+            if sim >= _PAIR_MIN:
+                pairs.append((sim, -abs(i - j), i, j, how))
+    pairs.sort(reverse=True)
+    used_q: set[int] = set()
+    used_a: set[int] = set()
+    out = []
+    for sim, _, i, j, how in pairs:
+        if i not in used_q and j not in used_a:
+            used_q.add(i)
+            used_a.add(j)
+            out.append((i, j, sim, how))
+    return out
+
+
+def compare(
+    q: tuple[str, ...],
+    a: tuple[str, ...],
+    *,
+    person: bool,
+    family_index: int | None = None,
+) -> Scored:
+    """Score query parts ``q`` against alias parts ``a`` (both normalized skeletons)."""
+    if not q or not a:
+        return Scored(0.0, (), ("empty name",))
+    if q == a:
+        return Scored(1.0, (Comparison("key:equal", " ".join(q), " ".join(a), 1.0),), ())
+    pairs = _align(q, a)
+    comparisons = [Comparison(f"part:{how}", q[i], a[j], round(sim, 4)) for i, j, sim, how in sorted(pairs)]
+    wq, wa = _weights(q, person), _weights(a, person)
+    got_q = sum(wq[i] * sim for i, _, sim, _ in pairs)
+    got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
+    score = (got_q / sum(wq) + got_a / sum(wa)) / 2
+    notes: list[str] = []
+    order = [j for _, j, _, _ in sorted(pairs)]
+    if order != sorted(order):
+        score -= 0.02
+        notes.append("name parts in another order (-0.02)")
+    if person and len(a) > 1:
+        fam = family_index if family_index is not None else len(a) - 1
+        by_a = {j: (i, sim) for i, j, sim, _ in pairs}
+        fam_sim = by_a.get(fam, (None, 0.0))[1]
+        given = [j for j in range(len(a)) if j != fam and a[j] not in _PARTICLES]
+        if len(q) == 1:
+            if fam_sim >= PART_MATCH:
+                score = SURNAME_ONLY * fam_sim
+                notes.append(f"family name only: {SURNAME_ONLY} x {fam_sim:.3f}")
+            else:
+                score = min(score, _CAP)
+                notes.append("a single given name is not enough")
+        elif fam_sim < PART_MATCH:
+            score = min(score, _CAP)
+            notes.append(f"family name differs: capped at {_CAP}")
+        elif given and len(q) > 1:
+            first = given[0]
+            matched = by_a.get(first)
+            unpaired_q = [i for i in range(len(q)) if i not in {p[0] for p in pairs} and q[i] not in _PARTICLES]
+            if (matched is not None and matched[1] < PART_MATCH) or (matched is None and unpaired_q):
+                score = min(score, _CAP)
+                notes.append(f"given name differs: capped at {_CAP}")
+    if len(q) != len(a):
+        whole = Levenshtein.normalized_similarity("".join(q), "".join(a))
+        comparisons.append(Comparison("whole:levenshtein", "".join(q), "".join(a), round(whole, 4)))
+        if whole >= 0.9 and whole > score:
+            score = whole
+            notes.append("compared as one word")
+    return Scored(max(0.0, min(1.0, score)), tuple(comparisons), tuple(notes))

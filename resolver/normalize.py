@@ -23,14 +23,15 @@ __all__ = ["NameKey", "Normalizer", "clean", "default_normalizer"]
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from anyascii import anyascii
 
 from .model import Step
-from .rules import RuleSet, default_rules
+from .rules import RuleSet, VariantClass, default_rules
 
 _QUOTES = "\u2019\u2018\u02bc\u02bb\u0060\u00b4\u2032\u05f3\uff07"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u00ad"
@@ -78,23 +79,32 @@ class NameKey:
 class Normalizer:
     """Runs the name pipeline with one rule set. Immutable and safe to share between threads."""
 
-    def __init__(self, rules: RuleSet | None = None) -> None:
+    def __init__(self, rules: RuleSet | None = None, *, compiled: Mapping[str, Any] | None = None) -> None:
         self.rules = rules or default_rules()
         self._patterns = self.rules.patterns
         self._script = {ord(c): t for c, t in self.rules.script_map}
-        titles: set[tuple[str, ...]] = set()
-        for _kind, form in self.rules.titles:
-            toks = self._fold_tokens(form)
-            if toks:
-                titles.add(toks)
+        if compiled is not None:  # tables computed earlier by `compiled_tables`, read from an index file
+            titles = {tuple(t) for t in compiled["titles"]}
+            self.name_variants = {tuple(k): tuple(v) for k, v in compiled["name_variants"]}
+            self.org_variants = {tuple(k): tuple(v) for k, v in compiled["org_variants"]}
+        else:
+            titles = {t for t in (self._fold_tokens(form) for _kind, form in self.rules.titles) if t}
+            self.name_variants = self._compile(self.rules.name_classes)
+            self.org_variants = self._compile(self.rules.org_classes)
         self._titles = frozenset(titles)
         self._title_max = max((len(t) for t in titles), default=0)
-        self.name_variants = self._compile(self.rules.name_classes)
-        self.org_variants = self._compile(self.rules.org_classes)
         self._variant_max = max((len(k) for k in (*self.name_variants, *self.org_variants)), default=1)
         self.acronym_skip_words = self.rules.acronym_skip_words
         self.common_words = self.rules.common_words
         self._key_cache = lru_cache(maxsize=65536)(self._key_untraced)
+
+    def compiled_tables(self) -> dict[str, Any]:
+        """The tables this normalizer computed from its rules, for storing in an index file."""
+        return {
+            "titles": sorted(list(t) for t in self._titles),
+            "name_variants": [[list(k), list(v)] for k, v in self.name_variants.items()],
+            "org_variants": [[list(k), list(v)] for k, v in self.org_variants.items()],
+        }
 
     # -- building blocks -------------------------------------------------------------------------
     def transliterate(self, text: str) -> str:
@@ -133,13 +143,13 @@ class Normalizer:
             token = after
         return token
 
-    def _compile(self, classes: tuple[object, ...]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    def _compile(self, classes: tuple[VariantClass, ...]) -> dict[tuple[str, ...], tuple[str, ...]]:
         out: dict[tuple[str, ...], tuple[str, ...]] = {}
         for cls in classes:
-            canonical = tuple(self.skeleton(t) for t in self._fold_tokens(cls.canonical))  # type: ignore[attr-defined]
+            canonical = tuple(self.skeleton(t) for t in self._fold_tokens(cls.canonical))
             if not canonical:
                 continue
-            for form in (cls.canonical, *cls.variants):  # type: ignore[attr-defined]
+            for form in (cls.canonical, *cls.variants):
                 key = tuple(self.skeleton(t) for t in self._fold_tokens(form))
                 if key and key not in out:
                     out[key] = canonical

@@ -11,15 +11,20 @@ __all__ = ["Resolver", "DEFAULT_THRESHOLD", "DEFAULT_MARGIN"]
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .aliases import Compiled, compile_gazetteer
 from .candidates import AliasRecord, CandidateIndex
+from .compiled import is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
 from .model import Comparison, Entity, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
 from .scoring import METHOD, compare
+
+if TYPE_CHECKING:
+    from .annotate import Annotator, Mention
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_MARGIN = 0.05
@@ -56,84 +61,45 @@ class Resolver:
             raise ResolverError(f"threshold must be between 0 and 1, not {threshold}")
         if rules is None and rules_dir is not None:
             rules = load_rules([rules_dir])
-        self.normalizer = Normalizer(rules) if rules is not None else default_normalizer()
-        self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
+        if gazetteer is None and rules is None:
+            built = load_default()  # the embedded gazetteer, from the compiled cache when it is fresh
+        else:
+            normalizer = Normalizer(rules) if rules is not None else default_normalizer()
+            gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
+            built = compile_gazetteer(gaz, normalizer)
+        self._setup(built, threshold, margin)
+
+    def _setup(self, built: Compiled, threshold: float, margin: float) -> None:
+        self.compiled = built
+        self.normalizer = built.normalizer
+        self.gazetteer = built.gazetteer
         self.threshold = threshold
         self.margin = margin
         self.entities: tuple[Entity, ...] = self.gazetteer.entities
-        self.acronym_collisions: list[Problem] = []
-        self.index = CandidateIndex(self._alias_records())
+        self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
+        self.index = CandidateIndex(built.aliases)
+        self._annotator: Annotator | None = None
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
     def from_path(cls, path: str | Path, **options: Any) -> Resolver:
-        """A resolver over a gazetteer folder (the project's TOML format) or a JSON Lines file."""
+        """A resolver over a gazetteer folder (the project's TOML format), a JSON Lines file, or a compiled index."""
+        if is_index_file(path):
+            if options.pop("rules_dir", None) or options.pop("rules", None):
+                raise ResolverError(f"{path}: a compiled index carries its own rules; rebuild it to change them")
+            self = cls.__new__(cls)
+            self._setup(load_index(path), options.get("threshold", DEFAULT_THRESHOLD), options.get("margin", DEFAULT_MARGIN))
+            return self
         return cls(load_gazetteer(path), **options)
+
+    def save_index(self, path: str | Path) -> None:
+        """Write this resolver's compiled index to ``path`` (atomically); load it with :meth:`from_path`."""
+        save_index(self.compiled, path)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], **options: Any) -> Resolver:
         """A resolver over dicts with ``id``, ``name``, ``type`` and ``aliases``."""
         return cls(gazetteer_from_records(records), **options)
-
-    def _record(self, e_idx: int, entity: Entity, text: str, kind: str) -> AliasRecord | None:
-        key = self.normalizer.key(text)
-        if not key.tokens:
-            return None
-        case_sensitive = kind in ("weak-alias", "acronym") or self._is_short_or_common(key)
-        family_index = None
-        if entity.type == "person" and entity.family_name:
-            fam = self.normalizer.key(entity.family_name).tokens
-            if fam and fam[-1] in key.tokens:
-                family_index = len(key.tokens) - 1 - key.tokens[::-1].index(fam[-1])
-        return AliasRecord(e_idx, text, kind, key.tokens, key.cased, case_sensitive, family_index)
-
-    def _is_short_or_common(self, key: NameKey) -> bool:
-        return len("".join(key.surface)) <= 2 or (len(key.surface) == 1 and self.normalizer.is_common(key.surface))
-
-    def _alias_records(self) -> list[AliasRecord]:
-        records: list[AliasRecord] = []
-        seen: set[tuple[int, str]] = set()
-        for e_idx, entity in enumerate(self.entities):
-            forms = [(entity.name, "name")] + [(a, "alias") for a in entity.aliases]
-            forms += [(a, "weak-alias") for a in entity.weak_aliases]
-            for text, kind in forms:
-                rec = self._record(e_idx, entity, text, kind)
-                if rec is not None and (e_idx, rec.key) not in seen:
-                    seen.add((e_idx, rec.key))
-                    records.append(rec)
-        records += self._derived_acronyms({r.key for r in records}, seen)
-        return records
-
-    def _derived_acronyms(self, taken: set[str], seen: set[tuple[int, str]]) -> list[AliasRecord]:
-        """Acronyms of long organization names (Inter-Services Intelligence -> ISI), minus collisions."""
-        derived: dict[str, set[int]] = {}
-        source: dict[tuple[str, int], str] = {}
-        for e_idx, entity in enumerate(self.entities):
-            if entity.type != "organization":
-                continue
-            for text in (entity.name, *entity.aliases):
-                key = self.normalizer.key(text)
-                if len(key.surface) < 3:
-                    continue
-                acro = self.normalizer.acronym(key.surface)
-                if acro:
-                    derived.setdefault(acro, set()).add(e_idx)
-                    source.setdefault((acro, e_idx), text)
-        out = []
-        for acro, owners in sorted(derived.items()):
-            names = sorted(self.entities[i].id for i in owners)
-            if len(owners) > 1:
-                self.acronym_collisions.append(Problem(f"derived acronym '{acro.upper()}' fits {', '.join(names)}: not used"))
-                continue
-            (e_idx,) = owners
-            if acro in taken and (e_idx, acro) not in seen:
-                self.acronym_collisions.append(Problem(f"derived acronym '{acro.upper()}' of {names[0]} is another entity's alias: not used"))
-                continue
-            if (e_idx, acro) in seen:
-                continue  # already an attested alias of the same entity
-            text = acro.upper()
-            out.append(AliasRecord(e_idx, text, "acronym", (acro,), (text,), True))
-        return out
 
     # -- lookups -----------------------------------------------------------------------------------
     def get(self, entity_id: str) -> Entity | None:
@@ -222,6 +188,27 @@ class Resolver:
             if name not in done:
                 done[name] = self.resolve(name, threshold=threshold)
         return [done[name] for name in names]
+
+    @property
+    def annotator(self) -> Annotator:
+        """The text annotator of this resolver, built on first use (its automaton takes a moment)."""
+        if self._annotator is None:
+            from .annotate import Annotator
+
+            self._annotator = Annotator(self)
+        return self._annotator
+
+    def annotate(self, text: str, *, unresolved: bool = False) -> list[Mention]:
+        """Every mention of a gazetteer entity in ``text``, in document order, resolved in context.
+
+        With ``unresolved``, name-like spans that match no entity are included with ``id=None``.
+        """
+        return self.annotator.annotate(text, unresolved=unresolved)
+
+    def annotate_many(self, texts: Iterable[str], *, unresolved: bool = False) -> list[list[Mention]]:
+        """:meth:`annotate` for many texts, in the same order."""
+        annotator = self.annotator
+        return [annotator.annotate(t, unresolved=unresolved) for t in texts]
 
     def similarity(self, a: str, b: str, *, person: bool = True) -> float:
         """Symmetric similarity of two names in [0, 1]: the mean of scoring each against the other."""

@@ -166,7 +166,9 @@ def _read_words(path: Path | Any, label: str) -> set[str]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(Problem(f"cannot read word list: {exc}", label)) from None
-    return {w.strip().casefold() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#")}
+    words = {line.strip().casefold() for line in text.splitlines() if not line.startswith("#")}
+    words.discard("")
+    return words
 
 
 def _table_files(folder: Any) -> list[Any]:

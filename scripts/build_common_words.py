@@ -276,17 +276,12 @@ def render(words: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Build the word list and write it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--dict", type=Path, default=DEFAULT_DICT, help="capitalized word list"
-    )
-    parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT, help="file to write"
-    )
+    parser.add_argument("--dict", type=Path, default=DEFAULT_DICT, help="capitalized word list")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="file to write")
     args = parser.parse_args(argv)
     if not args.dict.is_file():
         print(
-            f"error: {args.dict} not found; install it with 'apt-get install wamerican'"
-            " or pass --dict",
+            f"error: {args.dict} not found; install it with 'apt-get install wamerican' or pass --dict",
             file=sys.stderr,
         )
         return 1

@@ -1,0 +1,92 @@
+"""From gazetteer to searchable forms: every name and alias of every entity, normalized, plus the
+forms the rules derive from them (acronyms of long organization names, checked for collisions).
+
+This is where the alias rules meet the gazetteer; queries meet the same rules in ``normalize``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Compiled", "compile_gazetteer"]
+
+from dataclasses import dataclass
+
+from .candidates import AliasRecord
+from .errors import Problem
+from .gazetteer import Gazetteer
+from .model import Entity
+from .normalize import NameKey, Normalizer
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A gazetteer ready for matching: its entities, the normalizer, and every searchable form."""
+
+    gazetteer: Gazetteer
+    normalizer: Normalizer
+    aliases: tuple[AliasRecord, ...]
+    acronym_collisions: tuple[Problem, ...] = ()
+
+
+def is_case_sensitive(key: NameKey, normalizer: Normalizer) -> bool:
+    """Short and common-word aliases ("IS", "UN", "Dawn", "The Nation") match only with their case."""
+    return len("".join(key.surface)) <= 2 or (len(key.surface) == 1 and normalizer.is_common(key.surface))
+
+
+def _record(normalizer: Normalizer, e_idx: int, entity: Entity, text: str, kind: str) -> AliasRecord | None:
+    key = normalizer.key(text)
+    if not key.tokens:
+        return None
+    case_sensitive = kind in ("weak-alias", "acronym") or is_case_sensitive(key, normalizer)
+    family_index = None
+    if entity.type == "person" and entity.family_name:
+        fam = normalizer.key(entity.family_name).tokens
+        if fam and fam[-1] in key.tokens:
+            family_index = len(key.tokens) - 1 - key.tokens[::-1].index(fam[-1])
+    return AliasRecord(e_idx, text, kind, key.tokens, key.cased, case_sensitive, family_index)
+
+
+def _derived_acronyms(
+    entities: tuple[Entity, ...], normalizer: Normalizer, taken: set[str], seen: set[tuple[int, str]], source: str
+) -> tuple[list[AliasRecord], list[Problem]]:
+    """Acronyms of long organization names (Inter-Services Intelligence -> ISI), minus collisions."""
+    derived: dict[str, set[int]] = {}
+    for e_idx, entity in enumerate(entities):
+        if entity.type != "organization":
+            continue
+        for text in (entity.name, *entity.aliases):
+            key = normalizer.key(text)
+            acro = normalizer.acronym(key.surface) if len(key.surface) >= 3 else None
+            if acro:
+                derived.setdefault(acro, set()).add(e_idx)
+    out: list[AliasRecord] = []
+    problems: list[Problem] = []
+    for acro, owners in sorted(derived.items()):
+        ids = sorted(entities[i].id for i in owners)
+        if len(owners) > 1:
+            problems.append(Problem(f"derived acronym '{acro.upper()}' fits {', '.join(ids)}: not used", source))
+            continue
+        (e_idx,) = owners
+        if (e_idx, acro) in seen:
+            continue  # already an attested alias of the same entity
+        if acro in taken:
+            problems.append(Problem(f"derived acronym '{acro.upper()}' of {ids[0]} is another entity's alias: not used", source))
+            continue
+        out.append(AliasRecord(e_idx, acro.upper(), "acronym", (acro,), (acro.upper(),), True))
+    return out, problems
+
+
+def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer) -> Compiled:
+    """Normalize every name of every entity and derive acronyms: the searchable forms of a gazetteer."""
+    records: list[AliasRecord] = []
+    seen: set[tuple[int, str]] = set()
+    entities = gazetteer.entities
+    for e_idx, entity in enumerate(entities):
+        forms = [(entity.name, "name")] + [(a, "alias") for a in entity.aliases]
+        forms += [(a, "weak-alias") for a in entity.weak_aliases]
+        for text, kind in forms:
+            rec = _record(normalizer, e_idx, entity, text, kind)
+            if rec is not None and (e_idx, rec.key) not in seen:
+                seen.add((e_idx, rec.key))
+                records.append(rec)
+    acronyms, problems = _derived_acronyms(entities, normalizer, {r.key for r in records}, seen, gazetteer.source or "<records>")
+    return Compiled(gazetteer, normalizer, tuple(records + acronyms), tuple(problems))

@@ -1,0 +1,228 @@
+"""Compiled index files: a gazetteer and its rules, normalized once, stored as checksummed JSON.
+
+Layout: line 1 is a JSON header (``format``, ``format_version``, ``resolver_version``,
+``source_checksum``, ``payload_sha256``, ``payload_bytes``); the rest is the JSON payload.
+Loading checks the format, its version and the payload's SHA-256 before parsing, so a truncated,
+corrupted or foreign file is refused with a clear error; it never runs code (JSON only).
+
+The embedded default gazetteer is compiled on first use into a cache file keyed by the checksum
+of its sources and rule tables (``$RESOLVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/resolver``, else
+``~/.cache/resolver``; ``RESOLVER_CACHE_DIR=off`` disables it), so later starts skip the parsing.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "is_index_file", "save_index", "load_index", "load_default", "source_checksum"]
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .aliases import Compiled, compile_gazetteer
+from .candidates import AliasRecord
+from .errors import GazetteerError, Problem
+from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
+from .normalize import Normalizer, default_normalizer
+from .rules import Pattern, RuleSet, VariantClass, default_rules
+
+FORMAT = "resolver-index"
+FORMAT_VERSION = 1
+_MAGIC = b'{"format": "resolver-index"'
+MAX_HEADER = 4096
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def is_index_file(path: str | Path) -> bool:
+    """True when ``path`` is a file that starts like a compiled index."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        with p.open("rb") as fh:
+            return fh.read(len(_MAGIC)) == _MAGIC
+    except OSError:
+        return False
+
+
+def _rules_payload(rules: RuleSet) -> dict[str, Any]:
+    return {
+        "patterns": [[p.name, p.source, p.target, p.where, p.example] for p in rules.patterns],
+        "collapse_double_letters": rules.collapse_double_letters,
+        "titles": [list(t) for t in rules.titles],
+        "name_classes": [[c.canonical, list(c.variants), c.origin] for c in rules.name_classes],
+        "org_classes": [[c.canonical, list(c.variants), c.origin] for c in rules.org_classes],
+        "acronym_skip_words": sorted(rules.acronym_skip_words),
+        "common_words": sorted(rules.common_words),
+        "script_map": [list(x) for x in rules.script_map],
+        "sources": list(rules.sources),
+    }
+
+
+def _rules_from(data: dict[str, Any]) -> RuleSet:
+    return RuleSet(
+        patterns=tuple(Pattern(*p) for p in data["patterns"]),
+        collapse_double_letters=bool(data["collapse_double_letters"]),
+        titles=tuple((k, f) for k, f in data["titles"]),
+        name_classes=tuple(VariantClass(c, tuple(v), o) for c, v, o in data["name_classes"]),
+        org_classes=tuple(VariantClass(c, tuple(v), o) for c, v, o in data["org_classes"]),
+        acronym_skip_words=frozenset(data["acronym_skip_words"]),
+        common_words=frozenset(data["common_words"]),
+        script_map=tuple((c, t) for c, t in data["script_map"]),
+        sources=tuple(data["sources"]),
+    )
+
+
+def _payload(compiled: Compiled) -> dict[str, Any]:
+    g = compiled.gazetteer
+    return {
+        "gazetteer": {"name": g.name, "version": g.version, "types": list(g.types), "source": g.source,
+                      "redirects": dict(g.redirects)},
+        "entities": [e.to_dict() for e in g.entities],
+        "rules": _rules_payload(compiled.normalizer.rules),
+        "normalizer": compiled.normalizer.compiled_tables(),
+        "aliases": [[a.entity, a.text, a.kind, list(a.tokens), list(a.cased), a.case_sensitive, a.family_index]
+                    for a in compiled.aliases],
+        "acronym_collisions": [p.message for p in compiled.acronym_collisions],
+    }  # fmt: skip
+
+
+def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "") -> None:
+    """Write ``compiled`` as an index file, atomically (a temporary file in the same folder, then rename)."""
+    payload = json.dumps(_payload(compiled), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "resolver_version": _version(),
+        "source_checksum": source_checksum,
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+        "payload_bytes": len(payload),
+        "entities": len(compiled.gazetteer.entities),
+    }
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(json.dumps(header).encode("ascii") + b"\n")
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The header of an index file, checked for format and version."""
+    label = str(path)
+    try:
+        with Path(path).open("rb") as fh:
+            line = fh.readline(MAX_HEADER)
+    except OSError as exc:
+        raise GazetteerError(Problem(f"cannot read index: {exc.strerror or exc}", label)) from None
+    try:
+        header = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise GazetteerError(Problem("not a resolver index (bad header)", label, 1)) from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise GazetteerError(Problem("not a resolver index (unknown format)", label, 1))
+    if header.get("format_version") != FORMAT_VERSION:
+        raise GazetteerError(
+            Problem(f"index format version {header.get('format_version')} is not {FORMAT_VERSION}: rebuild it with "
+                    "'resolver gazetteer build'", label, 1)
+        )  # fmt: skip
+    return header
+
+
+def load_index(path: str | Path) -> Compiled:
+    """Load a compiled index; raises :class:`GazetteerError` if it is truncated, corrupted or of another version."""
+    label = str(path)
+    header = read_header(path)
+    with Path(path).open("rb") as fh:
+        fh.readline(MAX_HEADER)
+        payload = fh.read()
+    if len(payload) != header.get("payload_bytes") or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise GazetteerError(Problem("index is truncated or corrupted (checksum mismatch): rebuild it", label, 2))
+    try:
+        data = json.loads(payload)
+        return _compiled_from(data, label)
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
+        raise GazetteerError(Problem(f"index content is malformed ({type(exc).__name__}): rebuild it", label, 2)) from None
+
+
+def _compiled_from(data: dict[str, Any], label: str) -> Compiled:
+    rules = _rules_from(data["rules"])
+    normalizer = Normalizer(rules, compiled=data["normalizer"])
+    g = data["gazetteer"]
+    base = gazetteer_from_records(data["entities"], types=g["types"])
+    gazetteer = Gazetteer(base.entities, dict(g["redirects"]), g["name"], g["version"], tuple(g["types"]), g["source"] or label)
+    aliases = tuple(
+        AliasRecord(int(e), str(t), str(k), tuple(tok), tuple(cased), bool(cs), fam if fam is None else int(fam))
+        for e, t, k, tok, cased, cs, fam in data["aliases"]
+    )
+    if any(not 0 <= a.entity < len(gazetteer.entities) for a in aliases):
+        raise ValueError("alias points to no entity")
+    collisions = tuple(Problem(m, label) for m in data["acronym_collisions"])
+    return Compiled(gazetteer, normalizer, aliases, collisions)
+
+
+# -- the cache of the embedded default gazetteer -------------------------------------------------------
+def _files(folder: Any) -> Iterable[Any]:
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.is_dir():
+            yield from _files(item)
+        elif item.name.endswith((".toml", ".txt", ".jsonl", ".json")):
+            yield item
+
+
+def source_checksum(*folders: Any) -> str:
+    """SHA-256 over the names and bytes of every data file under ``folders`` and the resolver version."""
+    h = hashlib.sha256(_version().encode())
+    for folder in folders:
+        for f in _files(folder):
+            h.update(f.name.encode() + b"\0")
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _cache_dir() -> Path | None:
+    env = os.environ.get("RESOLVER_CACHE_DIR")
+    if env is not None:
+        return None if env.lower() in ("", "off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "resolver"
+
+
+def load_default() -> Compiled:
+    """The embedded gazetteer with the built-in rules, from the cache when its checksum is current."""
+    from importlib import resources
+
+    gaz_dir = default_gazetteer_dir()
+    cache = _cache_dir()
+    checksum = source_checksum(gaz_dir, resources.files("resolver") / "data" / "rules")
+    target = cache / f"default-{checksum[:24]}.rindex" if cache else None
+    if target is not None and target.is_file():
+        try:
+            return load_index(target)
+        except GazetteerError:
+            pass  # a damaged cache is rebuilt below
+    compiled = compile_gazetteer(load_gazetteer(gaz_dir), default_normalizer())
+    if target is not None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save_index(compiled, target, source_checksum=checksum)
+        except OSError:
+            pass  # a read-only home only costs start-up time
+    return compiled
+
+
+__all__ += ["read_header", "default_rules"]

@@ -27,6 +27,10 @@ class Compiled:
     acronym_collisions: tuple[Problem, ...] = ()
 
 
+def _latin(text: str) -> bool:
+    return all(ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF for c in text if c.isalpha())
+
+
 def is_case_sensitive(key: NameKey, normalizer: Normalizer) -> bool:
     """Short and common-word aliases ("IS", "UN", "Dawn", "The Nation") match only with their case."""
     return len("".join(key.surface)) <= 2 or (len(key.surface) == 1 and normalizer.is_common(key.surface))
@@ -54,6 +58,8 @@ def _derived_acronyms(
         if entity.type != "organization":
             continue
         for text in (entity.name, *entity.aliases):
+            if not _latin(text):
+                continue  # acronyms are a Latin-script habit: none from "Шанхайская организация сотрудничества"
             key = normalizer.key(text)
             acro = normalizer.acronym(key.surface) if len(key.surface) >= 3 else None
             if acro:
@@ -66,12 +72,13 @@ def _derived_acronyms(
             problems.append(Problem(f"derived acronym '{acro.upper()}' fits {', '.join(ids)}: not used", source))
             continue
         (e_idx,) = owners
-        if (e_idx, acro) in seen:
+        key = normalizer.key(acro.upper())  # the acronym goes through the same rules as a query: "TTP" -> "tp"
+        if (e_idx, key.key) in seen:
             continue  # already an attested alias of the same entity
-        if acro in taken:
+        if key.key in taken:
             problems.append(Problem(f"derived acronym '{acro.upper()}' of {ids[0]} is another entity's alias: not used", source))
             continue
-        out.append(AliasRecord(e_idx, acro.upper(), "acronym", (acro,), (acro.upper(),), True))
+        out.append(AliasRecord(e_idx, acro.upper(), "acronym", key.tokens, key.cased, True))
     return out, problems
 
 
@@ -79,13 +86,18 @@ def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer) -> Compiled:
     """Normalize every name of every entity and derive acronyms: the searchable forms of a gazetteer."""
     records: list[AliasRecord] = []
     seen: set[tuple[int, str]] = set()
+    seen_forms: set[tuple[int, str, bool, tuple[str, ...]]] = set()
     entities = gazetteer.entities
     for e_idx, entity in enumerate(entities):
         forms = [(entity.name, "name")] + [(a, "alias") for a in entity.aliases]
         forms += [(a, "weak-alias") for a in entity.weak_aliases]
         for text, kind in forms:
             rec = _record(normalizer, e_idx, entity, text, kind)
-            if rec is not None and (e_idx, rec.key) not in seen:
+            if rec is None:
+                continue
+            ident = (e_idx, rec.key, rec.case_sensitive, rec.cased if rec.case_sensitive else ())
+            if ident not in seen_forms:
+                seen_forms.add(ident)
                 seen.add((e_idx, rec.key))
                 records.append(rec)
     acronyms, problems = _derived_acronyms(entities, normalizer, {r.key for r in records}, seen, gazetteer.source or "<records>")

@@ -19,10 +19,11 @@ Offsets are Python string offsets into the original text: ``text[m.start:m.end] 
 
 from __future__ import annotations
 
-__all__ = ["Mention", "Annotator"]
+__all__ = ["Annotator", "Mention"]
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -31,16 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from .aliases import is_case_sensitive
 from .model import Entity, Explanation, Match
+from .scoring import token_similarity
 
 if TYPE_CHECKING:
     from .resolver import Resolver
 
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d-"
-_QUOTES = "\u2019\u2018\u02bc\u02bb\u2032`\u00b4"
-_SCAN_TABLE = str.maketrans({**{c: " " for c in _DASHES}, **{c: "'" for c in _QUOTES},
-                             **{c: " " for c in "\t\n\r\v\f\u00a0\u2009\u202f\u3000"}})  # fmt: skip
 _MAX_WINDOW = 5
 _SINGLE_WORD_SCORE = 0.9
 _CONTEXT_CHARS = 250
@@ -77,32 +74,33 @@ class Mention:
         return out
 
 
-@cache
-def _upper_class() -> str:
-    chars = [chr(c) for c in range(0x20000) if chr(c).isupper() or chr(c).istitle()]
-    return "".join(re.escape(c) for c in chars)
-
-
+# Capital letters of the cased scripts, as ranges (a class of every capital one by one makes `re`
+# six times slower): Latin (with its extensions), Greek, Cyrillic, Armenian, Georgian, full-width.
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u024f\u0370-\u03ff\u0400-\u042f\u0460-\u052f\u0531-\u0556\u10a0-\u10c5\u1e00-\u1eff\uff21-\uff3a"
 _CASELESS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u0590-\u05ff\u4e00-\u9fff\u3400-\u4dbf"
+_WORD = rf"(?:[{_UPPER}][\w'’]*(?:[.-][\w'’]+)*\.?)"
+_PARTICLE = r"(?:al|el|ul|ud|bin|ibn|abu|de|da|van|von|der|of|the|and|e|i)"
+_SPAN = re.compile(
+    rf"(?<!\w)(?:{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD})*"
+    rf"|[{_CASELESS}][{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*)*)"
+)
+_CAPWORD = re.compile(rf"(?<!\w)[{_UPPER}][\w'’]+(?!\w)")
 
 
 @cache
-def _span_regex() -> re.Pattern[str]:
-    up = _upper_class()
-    word = rf"(?:[{up}][\w'’]*(?:[.-][\w'’]+)*\.?)"
-    particle = r"(?:al|el|ul|ud|bin|ibn|abu|de|da|van|von|der|of|the|and|e|i)"
-    caseless = rf"(?:[{_CASELESS}][{_CASELESS}\u200c\u200d]*)"
-    latin = rf"{word}(?:[ \t]+(?:{particle}[ \t]+)?{word}|-{word})*"
-    return re.compile(rf"(?<!\w)(?:{latin}|{caseless}(?:[ \t]+{caseless})*)")
+def _length_changing_lower() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Characters whose lower case is longer than one character ("İ"), and one character for each."""
+    chars = {chr(c): chr(c).lower()[0] for c in range(0x30000) if len(chr(c).lower()) != 1}
+    return re.compile("|".join(map(re.escape, chars))), chars
 
 
-def _scan_form(text: str) -> str:
-    """A lower-cased copy of ``text`` of the same length (so offsets carry over), dashes as spaces."""
+def _lower(text: str) -> str:
+    """``text`` lower-cased with its length kept, so that offsets carry over."""
     low = text.lower()
     if len(low) != len(text):
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        low = "".join((ch.casefold()[0] if len(ch.lower()) != 1 else ch) for ch in low)
-    return low.translate(_SCAN_TABLE)
+        pattern, chars = _length_changing_lower()
+        low = pattern.sub(lambda m: chars[m.group()], text).lower()
+    return low
 
 
 def _boundary(text: str, start: int, end: int) -> bool:
@@ -117,16 +115,59 @@ def _boundary(text: str, start: int, end: int) -> bool:
     return True
 
 
+def _capitalized(surface: str) -> bool:
+    """Every word but the particles starts with a capital ("Foreign Office", "Bank of England")."""
+    words = [w for w in re.split(r"[\s-]+", surface) if w and w.lower() not in _PARTICLES]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
+def _automaton(patterns: dict[str, set[int]]) -> Any:
+    if not patterns:
+        return None
+    automaton = ahocorasick.Automaton()
+    for form, ids in patterns.items():
+        automaton.add_word(form, (len(form), tuple(sorted(ids))))
+    automaton.make_automaton()
+    return automaton
+
+
+_LOWER_LETTER = re.compile(r"[a-z\u00df-\u00ff\u0430-\u045f\u03b1-\u03c9]")
+_UPPER_LETTER = re.compile(r"[A-Z\u00c0-\u00de\u0410-\u042f\u0391-\u03a9]")
+
+
 def _line_is_caps(text: str, pos: int) -> bool:
     """True when the line around ``pos`` is written in capitals (a headline): case says nothing there."""
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
     line = text[start : end if end != -1 else len(text)]
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) < 12:
-        return False
-    upper = sum(1 for c in letters if c.isupper())
-    return upper / len(letters) > 0.8
+    upper = len(_UPPER_LETTER.findall(line))
+    lower = len(_LOWER_LETTER.findall(line))
+    return upper + lower >= 12 and upper > 4 * lower
+
+
+class _Spans:
+    """Non-overlapping [start, end) intervals, sorted, with O(log n) overlap tests."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for s, e in sorted(spans):
+            self.add(s, e)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)
+        if i > 0 and self.ends[i - 1] > start:
+            return True
+        return i < len(self.starts) and self.starts[i] < end
+
+    def covers(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, start)
+        return i > 0 and self.ends[i - 1] >= end
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 class Annotator:
@@ -135,16 +176,19 @@ class Annotator:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.normalizer = resolver.normalizer
-        self.automaton = ahocorasick.Automaton()
-        patterns: dict[str, set[int]] = {}
+        # two automata: case-insensitive forms scanned in the lower-cased text, and the forms of
+        # short and common-word aliases ("IS", "Dawn", "The Nation") scanned in the text as written
+        folded: dict[str, set[int]] = {}
+        cased: dict[str, set[int]] = {}
         for a_idx, rec in enumerate(resolver.index.aliases):
-            for form in self._scan_patterns(rec.text, rec.kind):
-                patterns.setdefault(form, set()).add(a_idx)
-        for form, ids in patterns.items():
-            self.automaton.add_word(form, (len(form), tuple(sorted(ids))))
-        if patterns:
-            self.automaton.make_automaton()
-        self._has_patterns = bool(patterns)
+            target = cased if rec.case_sensitive else folded
+            for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive):
+                target.setdefault(form, set()).add(a_idx)
+        self.folded = _automaton(folded)
+        self.cased = _automaton(cased)
+        self._needs_capitals = [
+            not a.case_sensitive and self.normalizer.is_common(self.normalizer.key(a.text).surface) for a in resolver.index.aliases
+        ]
         self._resolve = lru_cache(maxsize=200_000)(resolver.resolve)
         self._family: dict[int, str] = {}
         for e_idx, entity in enumerate(resolver.entities):
@@ -153,9 +197,12 @@ class Annotator:
                 if key:
                     self._family[e_idx] = key[-1]
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
-        self._part_known = lru_cache(maxsize=200_000)(self._part_known_uncached)
+        self._word = lru_cache(maxsize=200_000)(self._word_uncached)
+        self._single_part_aliases = frozenset(
+            i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
+        )
 
-    # -- building the automaton --------------------------------------------------------------------
+    # -- building the automata ---------------------------------------------------------------------
     def _variant_forms(self, folded: str) -> list[str]:
         """Spellings of one name part from its equivalence class ("sergei" -> "sergey", "serguei" ...)."""
         skel = self.normalizer.skeleton(folded)
@@ -165,108 +212,167 @@ class Annotator:
         forms = _class_forms(self.normalizer).get(canonical, [])
         return [folded, *(f for f in forms if f != folded)][:6]
 
-    def _scan_patterns(self, text: str, kind: str) -> set[str]:
-        base = " ".join(_scan_form(text).split())
-        out = {base} if base else set()
+    def _scan_patterns(self, text: str, kind: str, *, lower: bool) -> set[str]:
+        """The literal forms under which an alias is searched: as written (lower-cased unless it is
+        case-sensitive), with hyphens and spaces swapped, typographic apostrophes, dotted acronyms
+        and the spellings of its name parts' equivalence classes."""
+        base = " ".join(text.split())
+        if lower:
+            base = base.lower()
+        if not base:
+            return set()
+        out = {base, base.replace("-", " "), base.replace(" ", "-"), base.replace("'", "\u2019")}
         if kind == "acronym" or (text.isupper() and 2 <= len(text) <= 6 and text.isalpha()):
-            out.add(".".join(text.lower()) + ".")
+            out.add(".".join(base) + ".")
         words = base.split(" ")
-        if 1 < len(words) <= 4 and all(w.isalpha() and w.isascii() for w in words):
+        if lower and 1 < len(words) <= 4 and all(w.isalpha() and w.isascii() for w in words):
             options = [self._variant_forms(w) for w in words]
             for combo in list(product(*options))[:24]:
                 out.add(" ".join(combo))
-        return out
+        return {f for f in out if f}
 
     # -- stage 1: exact ------------------------------------------------------------------------------
     def _exact(self, text: str) -> list[tuple[int, int, Match]]:
-        if not self._has_patterns:
-            return []
-        scan = _scan_form(text)
-        hits: list[tuple[int, int, tuple[int, ...]]] = []
-        for end_idx, (length, ids) in self.automaton.iter(scan):
-            start, end = end_idx - length + 1, end_idx + 1
-            if _boundary(text, start, end):
-                hits.append((start, end, ids))
-        hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
-        taken: list[tuple[int, int]] = []
-        out = []
-        for start, end, ids in hits:
-            if any(start < e and s < end for s, e in taken):
+        hits: list[tuple[int, int, tuple[int, ...], bool]] = []
+        for automaton, haystack, strict in ((self.folded, _lower(text), False), (self.cased, text, True)):
+            if automaton is None:
                 continue
-            m = self._accept_exact(text, start, end, ids)
+            for end_idx, (length, ids) in automaton.iter(haystack):
+                start, end = end_idx - length + 1, end_idx + 1
+                if _boundary(text, start, end):
+                    hits.append((start, end, ids, strict))
+        # leftmost-longest: at each place the longest acceptable form wins, later forms may not overlap it
+        hits.sort(key=lambda h: (h[0], h[0] - h[1]))
+        caps: dict[int, bool] = {}
+        out = []
+        last_end = -1
+        for start, end, ids, strict in hits:
+            if start < last_end:
+                continue
+            if strict:
+                line = text.rfind("\n", 0, start) + 1
+                if line not in caps:
+                    caps[line] = _line_is_caps(text, start)
+                if caps[line]:
+                    continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
+            elif all(self._needs_capitals[i] for i in ids) and not _capitalized(text[start:end]):
+                continue  # "the foreign office" is not the Foreign Office
+            m = self._resolve(text[start:end])
             if m is not None:
-                taken.append((start, end))
+                last_end = end
                 out.append((start, end, m))
         return out
 
-    def _accept_exact(self, text: str, start: int, end: int, ids: tuple[int, ...]) -> Match | None:
-        surface = text[start:end]
-        aliases = self.resolver.index.aliases
-        strict = any(aliases[i].case_sensitive for i in ids)
-        if strict and _line_is_caps(text, start):
-            return None  # "WHY IS PAKISTAN ...": capitals say nothing about "IS"
-        if not strict and not self._capitalized_enough(surface, ids):
-            return None
-        m = self._resolve(surface)
-        if m is None:
-            return None
-        return m
-
-    def _capitalized_enough(self, surface: str, ids: tuple[int, ...]) -> bool:
-        """A name made only of common words ("Foreign Office") must be written with capitals."""
-        key = self.normalizer.key(surface)
-        if not self.normalizer.is_common(key.surface):
-            return True
-        words = [w for w in key.cased if w.lower() not in _PARTICLES]
-        return bool(words) and all(w[0].isupper() for w in words)
-
     # -- stage 2: fuzzy ------------------------------------------------------------------------------
-    def _part_known_uncached(self, word: str) -> bool:
+    def _word_uncached(self, word: str) -> frozenset[int] | None:
+        """The aliases a word of a name-like span could belong to.
+
+        ``None`` for a word that fits anywhere in a name (a title, a particle, an initial) and the
+        empty set for a word near no indexed name part: a window holding one is never resolved.
+        """
+        if word.isascii() and word.isalpha():  # the common case, without the whole pipeline
+            low = word.lower()
+            if low in _PARTICLES or self.normalizer.is_title((low,)):
+                return None
+            if len(low) == 1:
+                return None
+            return self._aliases_near((self.normalizer.name_key_part(low),))
         key = self.normalizer.key(word)
         if not key.tokens:
-            return False
-        if len(key.surface) == 1 and len(key.surface[0]) == 1:
-            return True  # an initial
-        if self.normalizer.is_title(key.surface) or key.surface[0] in _PARTICLES:
-            return True
-        index = self.resolver.index
-        return all(tok in index.postings or tok in index.exact or (len(tok) >= 4 and index.similar_parts(tok)) for tok in key.tokens)
+            return frozenset()
+        if (len(key.surface) == 1 and len(key.surface[0]) == 1) or self.normalizer.is_title(key.surface):
+            return None
+        if all(t in _PARTICLES for t in key.surface):
+            return None
+        return self._aliases_near(key.tokens)
 
-    def _fuzzy(self, text: str, covered: list[tuple[int, int]]) -> tuple[list[tuple[int, int, Match]], list[tuple[int, int]]]:
+    def _aliases_near(self, tokens: tuple[str, ...]) -> frozenset[int]:
+        index = self.resolver.index
+        found: set[int] | None = None
+        for tok in tokens:
+            if tok in _PARTICLES:
+                continue
+            aliases = {a for part in index.similar_parts(tok) for a in index.postings[part]}
+            aliases.update(index.exact.get(tok, ()))
+            found = aliases if found is None else found & aliases
+            if not found:
+                return frozenset()
+        return frozenset(found or ())
+
+    def _fuzzy(
+        self, text: str, covered: _Spans
+    ) -> tuple[list[tuple[int, int, Match]], list[tuple[int, int]], list[tuple[int, int]]]:
+        """Fuzzy mentions, name-like spans left unresolved, and known single words (for back-references)."""
         found: list[tuple[int, int, Match]] = []
         unresolved: list[tuple[int, int]] = []
-        for span in _span_regex().finditer(text):
+        known_words: list[tuple[int, int]] = []
+        single = self._single_part_aliases
+        for span in _SPAN.finditer(text):
             s0, e0 = span.span()
-            if any(s <= s0 and e0 <= e for s, e in covered):
+            if covered.covers(s0, e0):
                 continue
-            words = [(m.start() + s0, m.end() + s0) for m in re.finditer(r"[^\s]+", span.group())]
-            words = [(s, e - (1 if text[e - 1] in ".,;:" and e - s > 2 else 0)) for s, e in words]
-            known = [self._part_known(text[s:e]) for s, e in words]
-            hits = self._windows(text, words, known, covered)
+            group = span.group()
+            if " " not in group and "\t" not in group:  # one word: the most common span, kept cheap
+                end = e0 - 1 if group[-1] in ".,;:" and len(group) > 2 else e0
+                near = self._word(text[s0:end])
+                if near:
+                    known_words.append((s0, end))
+                    if near & single:
+                        found += self._windows(text, [(s0, end)], [near], covered)
+                continue
+            words = []
+            pos = s0
+            for w in group.split():
+                start = text.index(w, pos)
+                end = start + len(w)
+                pos = end
+                if w[-1] in ".,;:" and len(w) > 2:
+                    end -= 1
+                words.append((start, end))
+            sets = [self._word(text[s:e]) for s, e in words]
+            hits = self._windows(text, words, sets, covered) if any(sets) else []
             found += hits
-            if not hits and len(words) >= 2:
+            known_words += [w for w, x in zip(words, sets, strict=True) if x]
+            if not hits:
                 unresolved.append((words[0][0], words[-1][1]))
-        return found, unresolved
+        return found, unresolved, known_words
 
-    def _windows(self, text: str, words: list[tuple[int, int]], known: list[bool], covered: list[tuple[int, int]]) -> list[tuple[int, int, Match]]:
+    def _windows(
+        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
+    ) -> list[tuple[int, int, Match]]:
+        out: list[tuple[int, int, Match]] = []
+        start = 0
+        for k in range(len(words) + 1):  # a word near no name part splits the span into runs
+            if k == len(words) or (sets[k] is not None and not sets[k]):
+                if k > start:
+                    out += self._run_windows(text, words[start:k], sets[start:k], covered)
+                start = k + 1
+        return out
+
+    def _run_windows(
+        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
+    ) -> list[tuple[int, int, Match]]:
         n = len(words)
         out: list[tuple[int, int, Match]] = []
         used = [False] * n
         for size in range(min(_MAX_WINDOW, n), 0, -1):
             for i in range(0, n - size + 1):
-                if any(used[i : i + size]) or not all(known[i : i + size]):
+                if any(used[i : i + size]):
                     continue
+                window = [x for x in sets[i : i + size] if x is not None]
+                if not window or not frozenset.intersection(*window):
+                    continue  # no alias has parts near every word of the window
+                if size == 1 and not (window[0] & self._single_part_aliases):
+                    continue  # one word alone can only be a one-word name
                 s, e = words[i][0], words[i + size - 1][1]
-                if size > 1 and (text[s:words[i][1]].lower() in _PARTICLES or text[words[i + size - 1][0]:e].lower() in _PARTICLES):
+                if size > 1 and ((sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES)
+                                 or (sets[i + size - 1] is None and text[words[i + size - 1][0] : e].lower() in _PARTICLES)):
                     continue  # a window neither starts nor ends on a particle ("Iraqi and")
-                if any(s < ce and cs < e for cs, ce in covered):
+                if covered.overlaps(s, e):
                     continue
                 surface = text[s:e]
                 m = self._resolve(surface)
                 if m is None:
-                    continue
-                rec_case = is_case_sensitive(self.normalizer.key(m.alias), self.normalizer)
-                if rec_case and m.alias != surface and not surface.isupper():
                     continue
                 if size == 1 and not self._single_word_ok(surface, m):
                     continue
@@ -292,18 +398,18 @@ class Annotator:
     # -- stage 3: the document -------------------------------------------------------------------------
     def annotate(self, text: str, *, unresolved: bool = False) -> list[Mention]:
         exact = self._exact(text)
-        covered = [(s, e) for s, e, _ in exact]
-        fuzzy, open_spans = self._fuzzy(text, covered)
+        covered = _Spans((s, e) for s, e, _ in exact)
+        fuzzy, open_spans, known_words = self._fuzzy(text, covered)
         mentions = [self._mention(text, s, e, m, "exact") for s, e, m in exact]
         mentions += [self._mention(text, s, e, m, "fuzzy") for s, e, m in fuzzy]
         mentions.sort(key=lambda m: m.start)
         mentions = self._decide_namesakes(text, mentions)
         mentions = self._acronyms_defined(text, mentions)
-        mentions = self._back_references(text, mentions)
+        mentions = self._back_references(text, mentions, known_words)
         if unresolved:
-            taken = [(m.start, m.end) for m in mentions]
+            taken = _Spans((m.start, m.end) for m in mentions)
             for s, e in open_spans:
-                if not any(s < te and ts < e for ts, te in taken):
+                if not taken.overlaps(s, e):
                     mentions.append(Mention(s, e, text[s:e], None, None, None, 0.0, "unresolved"))
         mentions.sort(key=lambda m: (m.start, m.end))
         return mentions
@@ -342,13 +448,15 @@ class Annotator:
 
     def _decide_namesakes(self, text: str, mentions: list[Mention]) -> list[Mention]:
         out = []
-        for i, m in enumerate(mentions):
+        starts = [m.start for m in mentions]
+        for m in mentions:
             if not m.alternatives or m.id is None:
                 out.append(m)
                 continue
             lo, hi = max(0, m.start - _CONTEXT_CHARS), min(len(text), m.end + _CONTEXT_CHARS)
             window = self._content_words(text[lo : m.start] + " " + text[m.end : hi])
-            near_ids = {o.id for o in mentions if o.id and o is not m and o.start < hi and o.end > lo}
+            near = mentions[bisect_left(starts, lo - 200) : bisect_left(starts, hi)]
+            near_ids = {o.id for o in near if o.id and o is not m and o.start < hi and o.end > lo}
             options = [m.id, *m.alternatives]
             scored = []
             for eid in options:
@@ -379,67 +487,56 @@ class Annotator:
                 defined.setdefault(follow.group(1), m)
         if not defined:
             return mentions
-        taken = [(m.start, m.end) for m in mentions]
+        taken = _Spans((m.start, m.end) for m in mentions)
         extra = []
         for acro, source in defined.items():
             for hit in re.finditer(rf"(?<!\w){re.escape(acro)}(?!\w)", text):
                 s, e = hit.span()
-                if s < source.end or any(s < te and ts < e for ts, te in taken):
+                if s < source.end or taken.overlaps(s, e):
                     continue
                 note = f"acronym '{acro}' defined after '{source.text}' at {source.start}"
                 extra.append(Mention(s, e, acro, source.id, source.name, source.type, source.score, "acronym",
                                      source.explanation, (), (note,)))  # fmt: skip
-                taken.append((s, e))
+                taken.add(s, e)
         return sorted(mentions + extra, key=lambda m: m.start)
 
-    def _back_references(self, text: str, mentions: list[Mention]) -> list[Mention]:
+    def _back_references(self, text: str, mentions: list[Mention], words: list[tuple[int, int]]) -> list[Mention]:
         """"Ivanov said" after "Sergei Ivano": a lone family name refers back to the person named before."""
         persons = [m for m in mentions if m.type == "person" and m.id]
         if not persons:
             return mentions
-        taken = [(m.start, m.end) for m in mentions]
+        taken = _Spans((m.start, m.end) for m in mentions)
         extra = []
-        for hit in _CAPWORD().finditer(text):
-            s, e = hit.span()
-            if any(s < te and ts < e for ts, te in taken):
+        seen: dict[str, Mention] = {}  # family name part -> the latest full mention of its person
+        p = 0
+        for s, e in words:
+            while p < len(persons) and persons[p].start < s:
+                m = persons[p]
+                family = self._family.get(self._by_id.get(m.id or "", -1))
+                if family is not None:
+                    seen[family] = m
+                p += 1
+            if not seen or taken.overlaps(s, e):
                 continue
-            key = self.normalizer.key(hit.group())
+            key = self.normalizer.key(text[s:e])
             if len(key.tokens) != 1:
                 continue
             tok = key.tokens[0]
-            best = None
-            for m in persons:
-                if m.start >= s:
-                    break
-                e_idx = self._by_id.get(m.id or "")
-                family = self._family.get(e_idx) if e_idx is not None else None
-                if family is None:
-                    continue
-                from .scoring import token_similarity
-
-                sim, _ = token_similarity(tok, family)
-                if sim >= 0.85:
-                    best = m
+            best = seen.get(tok)
+            if best is None:
+                close = [(token_similarity(tok, fam)[0], fam) for fam in seen]
+                sim, fam = max(close)
+                best = seen[fam] if sim >= 0.85 else None
             if best is not None:
                 note = f"family name refers back to '{best.text}' at {best.start}"
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
                                      best.explanation, (), (note,)))  # fmt: skip
-                taken.append((s, e))
+                taken.add(s, e)
         return sorted(mentions + extra, key=lambda m: m.start)
 
 
 _DEFINED = re.compile(r"\s*\(([A-Z][A-Z0-9&]{1,9})\)")
 _STOP = frozenset({"the", "and", "for", "with", "from", "that", "this", "was", "were", "has", "had", "have", "its", "his", "her", "said", "who", "which"})  # fmt: skip
-
-
-@cache
-def _CAPWORD() -> re.Pattern[str]:  # noqa: N802
-    return re.compile(rf"(?<!\w)[{_upper_class()}][\w'’]+(?!\w)")
-
-
-@cache
-def _class_forms_cache(normalizer_id: int) -> dict[tuple[str, ...], list[str]]:
-    return {}
 
 
 def _class_forms(normalizer: Any) -> dict[tuple[str, ...], list[str]]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -154,8 +153,9 @@ def resolve(
         raise click.UsageError("give at least one NAME, '-' for stdin, or --from FILE")
     options = {} if threshold is None else {"threshold": threshold}
     r = make_resolver(gazetteer, rules_dir, **options)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     rows: list[list[str]] = []
+    explained: list[str] = []
     for name in _read_names(names, source):
         if top:
             cands = r.candidates(name, k=top)
@@ -170,11 +170,11 @@ def resolve(
         else:
             rows.append(_row(name, m))
             if explain and m is not None:
-                rows.append(["", "", "", "", "", "", ""])
-                for line in str(m.explanation).splitlines():
-                    rows.append(["", line, "", "", "", "", ""])
+                explained.append(f"{name} -> {m.id}\n{m.explanation}")
     if not as_json:
         _print_table(rows, out)
+        for block in explained:
+            out.write("\n" + block + "\n")
 
 
 @main.group()
@@ -297,10 +297,6 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
         elif isinstance(value, list):
             value = "; ".join(value) or "none"
         click.echo(f"{key}: {value}")
-
-
-def _iter(items: Iterable[str]) -> Iterator[str]:
-    yield from items
 
 
 if __name__ == "__main__":  # pragma: no cover

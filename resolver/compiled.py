@@ -12,13 +12,14 @@ of its sources and rule tables (``$RESOLVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/
 
 from __future__ import annotations
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "is_index_file", "save_index", "load_index", "load_default", "source_checksum"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "is_index_file", "load_default", "load_index", "save_index", "source_checksum"]
 
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,11 +88,12 @@ def _payload(compiled: Compiled) -> dict[str, Any]:
         "gazetteer": {"name": g.name, "version": g.version, "types": list(g.types), "source": g.source,
                       "redirects": dict(g.redirects)},
         "entities": [e.to_dict() for e in g.entities],
+        "entity_sources": [e.source for e in g.entities],
         "rules": _rules_payload(compiled.normalizer.rules),
         "normalizer": compiled.normalizer.compiled_tables(),
         "aliases": [[a.entity, a.text, a.kind, list(a.tokens), list(a.cased), a.case_sensitive, a.family_index]
                     for a in compiled.aliases],
-        "acronym_collisions": [p.message for p in compiled.acronym_collisions],
+        "acronym_collisions": [[p.message, p.file] for p in compiled.acronym_collisions],
     }  # fmt: skip
 
 
@@ -115,6 +117,9 @@ def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -164,14 +169,16 @@ def _compiled_from(data: dict[str, Any], label: str) -> Compiled:
     normalizer = Normalizer(rules, compiled=data["normalizer"])
     g = data["gazetteer"]
     base = gazetteer_from_records(data["entities"], types=g["types"])
-    gazetteer = Gazetteer(base.entities, dict(g["redirects"]), g["name"], g["version"], tuple(g["types"]), g["source"] or label)
+    sources = data.get("entity_sources") or [None] * len(base.entities)
+    entities = tuple(replace(e, source=src) for e, src in zip(base.entities, sources, strict=True))
+    gazetteer = Gazetteer(entities, dict(g["redirects"]), g["name"], g["version"], tuple(g["types"]), g["source"] or label)
     aliases = tuple(
         AliasRecord(int(e), str(t), str(k), tuple(tok), tuple(cased), bool(cs), fam if fam is None else int(fam))
         for e, t, k, tok, cased, cs, fam in data["aliases"]
     )
     if any(not 0 <= a.entity < len(gazetteer.entities) for a in aliases):
         raise ValueError("alias points to no entity")
-    collisions = tuple(Problem(m, label) for m in data["acronym_collisions"])
+    collisions = tuple(Problem(m, f) for m, f in data["acronym_collisions"])
     return Compiled(gazetteer, normalizer, aliases, collisions)
 
 
@@ -185,8 +192,12 @@ def _files(folder: Any) -> Iterable[Any]:
 
 
 def source_checksum(*folders: Any) -> str:
-    """SHA-256 over the names and bytes of every data file under ``folders`` and the resolver version."""
+    """SHA-256 over the resolver's version and code and the names and bytes of every data file under ``folders``."""
+    from importlib import resources
+
     h = hashlib.sha256(_version().encode())
+    for f in sorted((p for p in resources.files("resolver").iterdir() if p.name.endswith(".py")), key=lambda p: p.name):
+        h.update(f.read_bytes())
     for folder in folders:
         for f in _files(folder):
             h.update(f.name.encode() + b"\0")
@@ -220,9 +231,12 @@ def load_default() -> Compiled:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             save_index(compiled, target, source_checksum=checksum)
+            for old in target.parent.glob("default-*.rindex"):
+                if old != target:
+                    old.unlink(missing_ok=True)  # caches of other versions of the sources
         except OSError:
             pass  # a read-only home only costs start-up time
     return compiled
 
 
-__all__ += ["read_header", "default_rules"]
+__all__ += ["default_rules", "read_header"]

@@ -8,11 +8,11 @@ can print one readable line without a traceback.
 from __future__ import annotations
 
 __all__ = [
-    "ResolverError",
     "GazetteerError",
-    "RuleError",
     "InputError",
     "Problem",
+    "ResolverError",
+    "RuleError",
 ]
 
 from dataclasses import dataclass

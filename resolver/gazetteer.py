@@ -14,14 +14,14 @@ with its file, line and entry: see :func:`validate_path`.
 from __future__ import annotations
 
 __all__ = [
-    "Gazetteer",
-    "ENTITY_FIELDS",
     "DEFAULT_TYPES",
+    "ENTITY_FIELDS",
     "ID_PATTERN",
-    "load_gazetteer",
-    "gazetteer_from_records",
-    "validate_path",
+    "Gazetteer",
     "default_gazetteer_dir",
+    "gazetteer_from_records",
+    "load_gazetteer",
+    "validate_path",
 ]
 
 import json
@@ -211,7 +211,9 @@ def _fold(alias: str) -> str:
     return " ".join(_WORD.findall(clean(alias).casefold()))
 
 
-def _check_links(entities: list[Entity], redirects: Mapping[str, str], src_of: dict[str, _Source]) -> list[Problem]:
+def _check_links(
+    entities: list[Entity], redirects: Mapping[str, str], src_of: dict[str, _Source], redirects_file: str | None = None
+) -> list[Problem]:
     problems: list[Problem] = []
     ids = {e.id for e in entities}
     for e in entities:
@@ -245,15 +247,15 @@ def _check_links(entities: list[Entity], redirects: Mapping[str, str], src_of: d
                     )
     for old, new in redirects.items():
         if old in ids:
-            problems.append(Problem(f"redirect source '{old}' is also an entity id", entry=old))
+            problems.append(Problem(f"redirect source '{old}' is also an entity id", redirects_file, entry=old))
         seen = {old}
         target = new
         while target not in ids:
             if target in seen:
-                problems.append(Problem(f"redirects loop: {' -> '.join([*seen, target])}", entry=old))
+                problems.append(Problem(f"redirects loop: {' -> '.join([*seen, target])}", redirects_file, entry=old))
                 break
             if target not in redirects:
-                problems.append(Problem(f"redirect '{old}' -> '{new}' points to no entity", entry=old))
+                problems.append(Problem(f"redirect '{old}' -> '{new}' points to no entity", redirects_file, entry=old))
                 break
             seen.add(target)
             target = redirects[target]
@@ -312,9 +314,10 @@ def _collect_dir(folder: Any, label: str) -> tuple[list[tuple[Any, _Source]], di
         except UnicodeDecodeError as exc:
             problems.append(Problem(f"not UTF-8 (byte {exc.start})", file_label))
             continue
-        data = _toml(text, file_label, problems)
-        if data is None:
+        parsed = _toml(text, file_label, problems)
+        if parsed is None:
             continue
+        data = parsed
         src = _Source(file_label, text)
         if isinstance(data.get("id"), str) and data["id"] != p.name[: -len(".toml")]:
             problems.append(src.problem(f"id '{data['id']}' differs from the file name", data["id"], "id"))
@@ -355,6 +358,7 @@ def _build(
     name: str,
     version: str,
     source: str | None,
+    redirects_file: str | None = None,
 ) -> Gazetteer:
     entities: list[Entity] = []
     src_of: dict[str, _Source] = {}
@@ -364,12 +368,12 @@ def _build(
             continue
         if ent.id in src_of:
             first = src_of[ent.id]
-            where = first.file + (f":{first.line}" if first.line else "")
+            where = (first.file or "<records>") + (f":{first.line}" if first.line else "")
             problems.append(src.problem(f"duplicate id (first defined at {where})", ent.id, "id"))
             continue
         src_of[ent.id] = src
         entities.append(ent)
-    problems += _check_links(entities, redirects, src_of)
+    problems += _check_links(entities, redirects, src_of, redirects_file)
     if problems:
         raise GazetteerError(problems)
     return Gazetteer(tuple(entities), dict(redirects), name, version, types, source)
@@ -391,6 +395,7 @@ def load_gazetteer(path: str | Path | Any) -> Gazetteer:
         return _build(
             records, redirects, tuple(types), problems,
             name=str(manifest.get("name", Path(label).name)), version=str(manifest.get("version", "")), source=label,
+            redirects_file=f"{label}/redirects.toml",
         )  # fmt: skip
     if not p.is_file():
         raise GazetteerError(Problem("no such file or folder", label))

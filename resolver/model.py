@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Role", "Entity", "Step", "Comparison", "Explanation", "Match"]
+__all__ = ["Comparison", "Entity", "Explanation", "Match", "Role", "Step"]
 
 from dataclasses import dataclass, field
 from typing import Any

@@ -41,6 +41,7 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s?(?=\s|$|[,.;:!?)\]])", re.UNICODE)
 _DOTTED = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,})(?![^\W\d_])", re.UNICODE)
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _SPACE_RUN = re.compile(r"\s+")
+_CONNECTIVES = frozenset({"of", "the", "and", "for", "in", "on", "at", "to"})  # never in an inverted person name
 
 
 def _is_format(ch: str) -> bool:
@@ -82,6 +83,7 @@ class Normalizer:
     def __init__(self, rules: RuleSet | None = None, *, compiled: Mapping[str, Any] | None = None) -> None:
         self.rules = rules or default_rules()
         self._patterns = self.rules.patterns
+        self._skeleton_cache = lru_cache(maxsize=262144)(self._skeleton_uncached)
         self._script = {ord(c): t for c, t in self.rules.script_map}
         if compiled is not None:  # tables computed earlier by `compiled_tables`, read from an index file
             titles = {tuple(t) for t in compiled["titles"]}
@@ -118,10 +120,14 @@ class Normalizer:
 
     def skeleton(self, token: str) -> str:
         """Apply the transliteration patterns (until nothing changes) and collapse doubled letters."""
+        return self._skeleton_cache(token)
+
+    def _skeleton_uncached(self, token: str) -> str:
         for _ in range(len(token) + 1):
             before = token
             for p in self._patterns:
-                token = p.apply(token)
+                if p.source in token:
+                    token = p.apply(token)
             if token == before:
                 break
         if self.rules.collapse_double_letters:
@@ -195,6 +201,12 @@ class Normalizer:
                 break
         return start
 
+    def name_key_part(self, folded: str) -> str:
+        """The key of one lower-case ASCII name part: its skeleton, then its equivalence class."""
+        skel = self.skeleton(folded)
+        hit = self.name_variants.get((skel,)) or self.org_variants.get((skel,))
+        return hit[0] if hit is not None and len(hit) == 1 else skel
+
     def is_title(self, tokens: tuple[str, ...]) -> bool:
         return tokens in self._titles
 
@@ -222,7 +234,8 @@ class Normalizer:
             note("possessive", before, text)
         if text.count(",") == 1:
             left, right = (part.strip() for part in text.split(","))
-            if left and right and len(left.split()) <= 2 and len(right.split()) <= 4:
+            words = (left + " " + right).lower().split()
+            if left and right and len(left.split()) <= 2 and len(right.split()) <= 4 and not _CONNECTIVES & set(words):
                 before, text = text, f"{right} {left}"
                 note("name-order", before, text)
         if "." in text:
@@ -231,17 +244,23 @@ class Normalizer:
         if not text.isascii():
             before, text = text, self.transliterate(text)
             note("transliterate", before, text)
-        text = text.replace("&", " and ").replace("'", "")
+        if "&" in text:
+            before, text = text, text.replace("&", " and ")
+            note("punctuation", before, text)
+        text = text.replace("'", "")
         cased = tuple(_TOKEN.findall(text))
         folded = tuple(t.lower() for t in cased)
         note("case-fold", text, text.lower())
         note("punctuation", text.lower(), " ".join(folded))
         start = 0
-        if len(folded) > 1 and folded[0] == "the":
-            start = 1
-            note("leading-the", " ".join(folded), " ".join(folded[1:]))
-        n_titles = self.strip_titles(folded[start:])
-        if n_titles:
+        while True:  # "The", titles, "The" again ...: until the name starts with neither
+            if len(folded) - start > 1 and folded[start] == "the":
+                note("leading-the", " ".join(folded[start:]), " ".join(folded[start + 1 :]))
+                start += 1
+                continue
+            n_titles = self.strip_titles(folded[start:])
+            if not n_titles:
+                break
             note("title", " ".join(folded[start:]), " ".join(folded[start + n_titles :]))
             start += n_titles
         surface = folded[start:]

@@ -7,13 +7,13 @@ returned as a :class:`~resolver.model.Match` that explains itself.
 
 from __future__ import annotations
 
-__all__ = ["Resolver", "DEFAULT_THRESHOLD", "DEFAULT_MARGIN"]
+__all__ = ["DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "Resolver"]
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .aliases import Compiled, compile_gazetteer
+from .aliases import Compiled, compile_gazetteer, is_case_sensitive
 from .candidates import AliasRecord, CandidateIndex
 from .compiled import is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
@@ -21,7 +21,7 @@ from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records,
 from .model import Comparison, Entity, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
-from .scoring import METHOD, compare
+from .scoring import METHOD, Scored, compare
 
 if TYPE_CHECKING:
     from .annotate import Annotator, Mention
@@ -84,7 +84,7 @@ class Resolver:
     @classmethod
     def from_path(cls, path: str | Path, **options: Any) -> Resolver:
         """A resolver over a gazetteer folder (the project's TOML format), a JSON Lines file, or a compiled index."""
-        if is_index_file(path):
+        if is_index_file(path) or str(path).endswith(".rindex"):
             if options.pop("rules_dir", None) or options.pop("rules", None):
                 raise ResolverError(f"{path}: a compiled index carries its own rules; rebuild it to change them")
             self = cls.__new__(cls)
@@ -111,9 +111,12 @@ class Resolver:
 
     def _scored(self, name: str, limit: int = 50) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
         qk = self.normalizer.key(name)
+        weak_query = is_case_sensitive(qk, self.normalizer)  # "is", "un", "dawn": only a same-case alias will do
         best: dict[int, tuple[float, AliasRecord, Any]] = {}
         for a_idx in self.index.lookup(qk.tokens, limit):
             rec = self.index.aliases[a_idx]
+            if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
+                continue
             if rec.case_sensitive:
                 if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
                     continue
@@ -124,7 +127,7 @@ class Resolver:
             else:
                 entity = self.entities[rec.entity]
                 s = compare(qk.tokens, rec.tokens, person=entity.type == "person", family_index=rec.family_index)
-                scored = (s.score, s.comparisons, s.notes)
+                scored = (s.score, s, s.notes)
             prev = best.get(rec.entity)
             if prev is None or scored[0] > prev[0]:
                 best[rec.entity] = (scored[0], rec, scored[1:])
@@ -137,6 +140,8 @@ class Resolver:
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
         entity = self.entities[e_idx]
         comparisons, notes = detail
+        if isinstance(comparisons, Scored):
+            comparisons = comparisons.comparisons
         q_traced = self.normalizer.key(name, trace=True)
         a_traced = self.normalizer.key(rec.text, trace=True) if rec.kind != "acronym" else None
         if rec.kind == "acronym":
@@ -159,7 +164,7 @@ class Resolver:
         if k <= 0:
             return []
         qk, ranked = self._scored(name, limit=max(50, 4 * k))
-        return [self._match(name, qk, *item) for item in ranked[:k]]
+        return [self._match(name, qk, *item) for item in ranked[:k] if item[0] > 0]
 
     def resolve(self, name: str, *, threshold: float | None = None) -> Match | None:
         """The entity ``name`` refers to, or None when no entity scores at least the threshold.

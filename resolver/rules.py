@@ -16,7 +16,7 @@ Loading a table never runs code: TOML and plain text only.
 
 from __future__ import annotations
 
-__all__ = ["Pattern", "VariantClass", "RuleSet", "load_rules", "default_rules", "MAX_TABLE_BYTES"]
+__all__ = ["MAX_TABLE_BYTES", "Pattern", "RuleSet", "VariantClass", "default_rules", "load_rules"]
 
 import tomllib
 from collections.abc import Iterable
@@ -235,10 +235,10 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
             sources.append(label)
     names = [p.name for p in patterns]
     problems += [Problem("pattern name used twice", entry=n) for n in sorted({n for n in names if names.count(n) > 1})]
-    for p in patterns:
-        clash = [q.name for q in patterns if q.source in p.target]
+    for pat in patterns:
+        clash = [q.name for q in patterns if q.source in pat.target]
         if clash:
-            problems.append(Problem(f"'to' contains the 'from' of {', '.join(clash)}: rewrites could loop", entry=p.name))
+            problems.append(Problem(f"'to' contains the 'from' of {', '.join(clash)}: rewrites could loop", entry=pat.name))
     if problems:
         raise RuleError(problems)
     return RuleSet(

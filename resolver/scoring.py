@@ -19,7 +19,7 @@ Scores at or above the resolver's threshold (default 0.8, see ``docs/scoring.md`
 
 from __future__ import annotations
 
-__all__ = ["METHOD", "PART_MATCH", "token_similarity", "compare"]
+__all__ = ["METHOD", "PART_MATCH", "compare", "token_similarity"]
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -72,9 +72,19 @@ def _weights(tokens: tuple[str, ...], person: bool) -> list[float]:
 
 @dataclass(frozen=True)
 class Scored:
+    """A score, the part pairs behind it (query part, alias part, similarity, how) and notes."""
+
     score: float
-    comparisons: tuple[Comparison, ...]
+    pairs: tuple[tuple[str, str, float, str], ...]
     notes: tuple[str, ...]
+    whole: tuple[str, str, float] | None = None
+
+    @property
+    def comparisons(self) -> tuple[Comparison, ...]:
+        out = [Comparison(how if ":" in how else f"part:{how}", q, a, round(sim, 4)) for q, a, sim, how in self.pairs]
+        if self.whole is not None:
+            out.append(Comparison("whole:levenshtein", *self.whole))
+        return tuple(out)
 
 
 def _align(q: tuple[str, ...], a: tuple[str, ...]) -> list[tuple[int, int, float, str]]:
@@ -107,9 +117,8 @@ def compare(
     if not q or not a:
         return Scored(0.0, (), ("empty name",))
     if q == a:
-        return Scored(1.0, (Comparison("key:equal", " ".join(q), " ".join(a), 1.0),), ())
+        return Scored(1.0, ((" ".join(q), " ".join(a), 1.0, "key:equal"),), ())
     pairs = _align(q, a)
-    comparisons = [Comparison(f"part:{how}", q[i], a[j], round(sim, 4)) for i, j, sim, how in sorted(pairs)]
     wq, wa = _weights(q, person), _weights(a, person)
     got_q = sum(wq[i] * sim for i, _, sim, _ in pairs)
     got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
@@ -124,7 +133,7 @@ def compare(
         by_a = {j: (i, sim) for i, j, sim, _ in pairs}
         fam_sim = by_a.get(fam, (None, 0.0))[1]
         given = [j for j in range(len(a)) if j != fam and a[j] not in _PARTICLES]
-        if len(q) == 1:
+        if len([t for t in q if t not in _PARTICLES]) == 1 and (len(q) == 1 or by_a.get(fam) is not None):
             if fam_sim >= PART_MATCH:
                 score = SURNAME_ONLY * fam_sim
                 notes.append(f"family name only: {SURNAME_ONLY} x {fam_sim:.3f}")
@@ -141,10 +150,12 @@ def compare(
             if (matched is not None and matched[1] < PART_MATCH) or (matched is None and unpaired_q):
                 score = min(score, _CAP)
                 notes.append(f"given name differs: capped at {_CAP}")
+    whole = None
     if len(q) != len(a):
-        whole = Levenshtein.normalized_similarity("".join(q), "".join(a))
-        comparisons.append(Comparison("whole:levenshtein", "".join(q), "".join(a), round(whole, 4)))
-        if whole >= 0.9 and whole > score:
-            score = whole
+        sim = Levenshtein.normalized_similarity("".join(q), "".join(a))
+        whole = ("".join(q), "".join(a), round(sim, 4))
+        if sim >= 0.9 and sim > score:
+            score = sim
             notes.append("compared as one word")
-    return Scored(max(0.0, min(1.0, score)), tuple(comparisons), tuple(notes))
+    parts = tuple((q[i], a[j], sim, how) for i, j, sim, how in sorted(pairs))
+    return Scored(max(0.0, min(1.0, score)), parts, tuple(notes), whole)

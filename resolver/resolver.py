@@ -79,6 +79,17 @@ class Resolver:
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
         self.index = CandidateIndex(built.aliases)
         self._annotator: Annotator | None = None
+        self._country_words: dict[str, str] = {}
+        for rec in built.aliases:  # one-word names of countries, to recognise "Pakistan ISI"
+            entity = self.entities[rec.entity]
+            if "country" in entity.tags and entity.country and len(rec.tokens) == 1 and not rec.case_sensitive:
+                self._country_words[rec.tokens[0]] = entity.country
+
+    def _own_country_words(self, tokens: tuple[str, ...], entity: Entity) -> set[str]:
+        if not entity.country or entity.type == "location" or len(tokens) < 2:
+            return set()
+        own = {t for t in tokens if self._country_words.get(t) == entity.country}
+        return own if len(own) < len(tokens) else set()
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
@@ -127,6 +138,13 @@ class Resolver:
             else:
                 entity = self.entities[rec.entity]
                 s = compare(qk.tokens, rec.tokens, person=entity.type == "person", family_index=rec.family_index)
+                own = self._own_country_words(qk.tokens, entity)
+                if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
+                    rest = tuple(t for t in qk.tokens if t not in own)
+                    s2 = compare(rest, rec.tokens, person=entity.type == "person", family_index=rec.family_index)
+                    if s2.score > s.score:
+                        note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
+                        s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
                 scored = (s.score, s, s.notes)
             prev = best.get(rec.entity)
             if prev is None or scored[0] > prev[0]:

@@ -8,7 +8,9 @@ The method (``name-parts-v1``) compares name parts, not whole strings:
    same (jellyfish Metaphone) and start alike;
 2. coverage: the weighted share of each side's parts that found a partner (particles such as "al",
    "bin", "of" weigh 0.2; in person names middle parts weigh 0.35, other parts 1); the score is
-   the mean of both coverages, less 0.02 when the parts are paired out of order;
+   the mean of both coverages (for organizations, the mean of that and the weaker coverage, since
+   a word more or less makes another organization: "Islamic State of Pakistan"), less 0.02 when
+   the parts are paired out of order;
 3. persons only: the family name must match (part similarity >= 0.75) and so must a given name
    when both sides have one, otherwise the score is capped at 0.5 ("Sergei Lavrov" is not Sergei
    Ivanov; "Hamid Karzai" is not Faiz Hamid); a lone family name scores 0.8 x its similarity;
@@ -119,11 +121,17 @@ def compare(
     if q == a:
         return Scored(1.0, ((" ".join(q), " ".join(a), 1.0, "key:equal"),), ())
     pairs = _align(q, a)
+    if not person:  # an organization's words match or they do not: "TASS news agency" is not "Fars News Agency"
+        pairs = [p for p in pairs if p[2] >= PART_MATCH]
     wq, wa = _weights(q, person), _weights(a, person)
     got_q = sum(wq[i] * sim for i, _, sim, _ in pairs)
     got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
-    score = (got_q / sum(wq) + got_a / sum(wa)) / 2
+    cov_q, cov_a = got_q / sum(wq), got_a / sum(wa)
+    score = (cov_q + cov_a) / 2
     notes: list[str] = []
+    if not person and min(cov_q, cov_a) < score:
+        score = (score + min(cov_q, cov_a)) / 2  # a word more or less changes an organization
+        notes.append("organization: the weaker coverage counts half")
     order = [j for _, j, _, _ in sorted(pairs)]
     if order != sorted(order):
         score -= 0.02

@@ -38,13 +38,15 @@ from .scoring import token_similarity
 if TYPE_CHECKING:
     from .resolver import Resolver
 
+_NON_WORD = re.compile(r"[^\w ]")
 _MAX_WINDOW = 5
+_COMMON_PART = 5000  # a name part in more aliases than this constrains nothing
 _SINGLE_WORD_SCORE = 0.9
 _CONTEXT_CHARS = 250
 _PARTICLES = frozenset({"al", "el", "ul", "ud", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "der", "e", "i", "of", "the", "and"})  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Mention:
     """A span of a document that names an entity (or, with ``unresolved``, a name that names none)."""
 
@@ -82,7 +84,7 @@ _WORD = rf"(?:[{_UPPER}][\w'’]*(?:[.-][\w'’]+)*\.?)"
 _PARTICLE = r"(?:al|el|ul|ud|bin|ibn|abu|de|da|van|von|der|of|the|and|e|i)"
 _SPAN = re.compile(
     rf"(?<!\w)(?:{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD})*"
-    rf"|[{_CASELESS}][{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*)*)"
+    rf"|[{_CASELESS}][{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*)*(?![\w\u200c\u200d]))"
 )
 _CAPWORD = re.compile(rf"(?<!\w)[{_UPPER}][\w'’]+(?!\w)")
 
@@ -115,9 +117,9 @@ def _boundary(text: str, start: int, end: int) -> bool:
     return True
 
 
-def _capitalized(surface: str) -> bool:
-    """Every word but the particles starts with a capital ("Foreign Office", "Bank of England")."""
-    words = [w for w in re.split(r"[\s-]+", surface) if w and w.lower() not in _PARTICLES]
+def _capitalized(surface: str, connectives: frozenset[str]) -> bool:
+    """Every word but the connectives starts with a capital ("Foreign Office", "Committee for State Security")."""
+    words = [w for w in re.split(r"[\s-]+", surface) if w and w.lower() not in connectives]
     return bool(words) and all(w[0].isupper() for w in words)
 
 
@@ -126,7 +128,7 @@ def _automaton(patterns: dict[str, set[int]]) -> Any:
         return None
     automaton = ahocorasick.Automaton()
     for form, ids in patterns.items():
-        automaton.add_word(form, (len(form), tuple(sorted(ids))))
+        automaton.add_word(form, (len(form), tuple(sorted(ids))))  # the form is " name " with its spaces
     automaton.make_automaton()
     return automaton
 
@@ -190,6 +192,7 @@ class Annotator:
             not a.case_sensitive and self.normalizer.is_common(self.normalizer.key(a.text).surface) for a in resolver.index.aliases
         ]
         self._resolve = lru_cache(maxsize=200_000)(resolver.resolve)
+        self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
         self._family: dict[int, str] = {}
         for e_idx, entity in enumerate(resolver.entities):
             if entity.type == "person":
@@ -198,6 +201,7 @@ class Annotator:
                     self._family[e_idx] = key[-1]
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
         self._word = lru_cache(maxsize=200_000)(self._word_uncached)
+        self._part_key = lru_cache(maxsize=200_000)(lambda w: self.normalizer.name_key_part(w) if w.isascii() else w)
         self._single_part_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
         )
@@ -213,23 +217,29 @@ class Annotator:
         return [folded, *(f for f in forms if f != folded)][:6]
 
     def _scan_patterns(self, text: str, kind: str, *, lower: bool) -> set[str]:
-        """The literal forms under which an alias is searched: as written (lower-cased unless it is
-        case-sensitive), with hyphens and spaces swapped, typographic apostrophes, dotted acronyms
-        and the spellings of its name parts' equivalence classes."""
+        """The literal forms under which an alias is searched, each between two spaces (word
+        boundaries, since the scanned copy of the text has every non-word character as a space):
+        as written (lower-cased unless it is case-sensitive), dotted acronyms, and the spellings
+        of its name parts' equivalence classes."""
         base = " ".join(text.split())
         if lower:
             base = base.lower()
         if not base:
             return set()
-        out = {base, base.replace("-", " "), base.replace(" ", "-"), base.replace("'", "\u2019")}
+        forms = {base}
         if kind == "acronym" or (text.isupper() and 2 <= len(text) <= 6 and text.isalpha()):
-            out.add(".".join(base) + ".")
+            forms.add(".".join(base) + ".")
         words = base.split(" ")
         if lower and 1 < len(words) <= 4 and all(w.isalpha() and w.isascii() for w in words):
             options = [self._variant_forms(w) for w in words]
-            for combo in list(product(*options))[:24]:
-                out.add(" ".join(combo))
-        return {f for f in out if f}
+            forms.update(" ".join(combo) for combo in list(product(*options))[:24])
+        out = set()
+        for form in forms:
+            spaced = _NON_WORD.sub(" ", form)
+            if spaced.strip():
+                out.add(f" {spaced} ")
+                out.add(f" {spaced.rstrip()} ")  # "I.S.I" as well as "I.S.I."
+        return out
 
     # -- stage 1: exact ------------------------------------------------------------------------------
     def _exact(self, text: str) -> list[tuple[int, int, Match]]:
@@ -237,10 +247,12 @@ class Annotator:
         for automaton, haystack, strict in ((self.folded, _lower(text), False), (self.cased, text, True)):
             if automaton is None:
                 continue
-            for end_idx, (length, ids) in automaton.iter(haystack):
-                start, end = end_idx - length + 1, end_idx + 1
-                if _boundary(text, start, end):
-                    hits.append((start, end, ids, strict))
+            spaced = f" {_NON_WORD.sub(' ', haystack)} "  # offsets shift by one; every hit is a whole word run
+            for end_idx, (length, ids) in automaton.iter(spaced):
+                start, end = end_idx - length + 1, end_idx - 1
+                if end < len(text) and unicodedata.category(text[end]).startswith("M"):
+                    continue  # the word goes on with a combining mark
+                hits.append((start, end, ids, strict))
         # leftmost-longest: at each place the longest acceptable form wins, later forms may not overlap it
         hits.sort(key=lambda h: (h[0], h[0] - h[1]))
         caps: dict[int, bool] = {}
@@ -255,11 +267,13 @@ class Annotator:
                     caps[line] = _line_is_caps(text, start)
                 if caps[line]:
                     continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
-            elif all(self._needs_capitals[i] for i in ids) and not _capitalized(text[start:end]):
+            elif all(self._needs_capitals[i] for i in ids) and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
             m = self._resolve(text[start:end])
             if m is not None:
                 last_end = end
+                if text.startswith("the ", start) and end - start > 4:
+                    start += 4  # "the Washington Post": a lower-case article is not part of the name
                 out.append((start, end, m))
         return out
 
@@ -286,18 +300,23 @@ class Annotator:
             return None
         return self._aliases_near(key.tokens)
 
-    def _aliases_near(self, tokens: tuple[str, ...]) -> frozenset[int]:
+    def _aliases_near(self, tokens: tuple[str, ...]) -> frozenset[int] | None:
+        """Aliases with a part near each of ``tokens``; ``None`` (no constraint) for parts so common
+        that listing their aliases would cost more than it saves ("san", "new" in a GeoNames gazetteer)."""
         index = self.resolver.index
         found: set[int] | None = None
         for tok in tokens:
             if tok in _PARTICLES:
                 continue
-            aliases = {a for part in index.similar_parts(tok) for a in index.postings[part]}
+            parts = index.similar_parts(tok)
+            if sum(len(index.postings[p]) for p in parts) > _COMMON_PART:
+                continue
+            aliases = {a for part in parts for a in index.postings[part]}
             aliases.update(index.exact.get(tok, ()))
             found = aliases if found is None else found & aliases
             if not found:
                 return frozenset()
-        return frozenset(found or ())
+        return None if found is None else frozenset(found)
 
     def _fuzzy(
         self, text: str, covered: _Spans
@@ -307,14 +326,20 @@ class Annotator:
         unresolved: list[tuple[int, int]] = []
         known_words: list[tuple[int, int]] = []
         single = self._single_part_aliases
+        word_sets = self._word
+        starts, ends = covered.starts, covered.ends
+        n_cov = len(starts)
+        c = 0  # spans come in text order: walk the exact hits alongside instead of searching them
         for span in _SPAN.finditer(text):
             s0, e0 = span.span()
-            if covered.covers(s0, e0):
-                continue
+            while c < n_cov and ends[c] <= s0:
+                c += 1
+            if c < n_cov and starts[c] <= s0 and e0 <= ends[c]:
+                continue  # inside an exact mention
             group = span.group()
             if " " not in group and "\t" not in group:  # one word: the most common span, kept cheap
                 end = e0 - 1 if group[-1] in ".,;:" and len(group) > 2 else e0
-                near = self._word(text[s0:end])
+                near = word_sets(group if end == e0 else group[:-1])
                 if near:
                     known_words.append((s0, end))
                     if near & single:
@@ -333,7 +358,7 @@ class Annotator:
             hits = self._windows(text, words, sets, covered) if any(sets) else []
             found += hits
             known_words += [w for w, x in zip(words, sets, strict=True) if x]
-            if not hits:
+            if not hits and _boundary(text, words[0][0], words[-1][1]):
                 unresolved.append((words[0][0], words[-1][1]))
         return found, unresolved, known_words
 
@@ -360,7 +385,7 @@ class Annotator:
                 if any(used[i : i + size]):
                     continue
                 window = [x for x in sets[i : i + size] if x is not None]
-                if not window or not frozenset.intersection(*window):
+                if not window or not frozenset.intersection(*window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
                 if size == 1 and not (window[0] & self._single_part_aliases):
                     continue  # one word alone can only be a one-word name
@@ -368,7 +393,7 @@ class Annotator:
                 if size > 1 and ((sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES)
                                  or (sets[i + size - 1] is None and text[words[i + size - 1][0] : e].lower() in _PARTICLES)):
                     continue  # a window neither starts nor ends on a particle ("Iraqi and")
-                if covered.overlaps(s, e):
+                if covered.overlaps(s, e) or not _boundary(text, s, e):
                     continue
                 surface = text[s:e]
                 m = self._resolve(surface)
@@ -443,8 +468,9 @@ class Annotator:
         return score, reasons
 
     def _content_words(self, text: str) -> set[str]:
-        return {t for t in self.normalizer.key(text).tokens if len(t) > 2 and t not in self.normalizer.acronym_skip_words
-                and t not in _STOP}  # fmt: skip
+        """Lower-case words of three letters or more, less function words: what context is compared on."""
+        key = self._part_key
+        return {key(w) for w in _CONTENT_WORD.findall(text.lower()) if w not in _STOP and w not in self.normalizer.acronym_skip_words}
 
     def _decide_namesakes(self, text: str, mentions: list[Mention]) -> list[Mention]:
         out = []
@@ -480,11 +506,18 @@ class Annotator:
 
     def _acronyms_defined(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """"Inter-Services Intelligence (ISI)": the acronym names the same entity for the rest of the text."""
+        ends = [m.end for m in mentions]
         defined: dict[str, Mention] = {}
-        for m in mentions:
-            follow = _DEFINED.match(text, m.end)
-            if follow and m.id and m.type != "person":
-                defined.setdefault(follow.group(1), m)
+        for hit in _DEFINED.finditer(text):
+            i = bisect_right(ends, hit.start()) - 1
+            if i < 0 or text[ends[i] : hit.start()].strip():
+                continue  # the parenthesis does not follow a mention
+            source = mentions[i]
+            acro = hit.group(1)
+            if source.id and source.type != "person" and acro not in defined:
+                known = self._resolve(acro)
+                if known is None or known.id != source.id:  # an acronym the gazetteer lacks (or gives another entity)
+                    defined[acro] = source
         if not defined:
             return mentions
         taken = _Spans((m.start, m.end) for m in mentions)
@@ -492,8 +525,13 @@ class Annotator:
         for acro, source in defined.items():
             for hit in re.finditer(rf"(?<!\w){re.escape(acro)}(?!\w)", text):
                 s, e = hit.span()
-                if s < source.end or taken.overlaps(s, e):
+                if s < source.end:
                     continue
+                if taken.overlaps(s, e):
+                    taken_by = mentions[bisect_right([m.start for m in mentions], s) - 1] if mentions else None
+                    if taken_by is None or (taken_by.start, taken_by.end) != (s, e) or taken_by.id == source.id:
+                        continue
+                    mentions.remove(taken_by)  # defined in this text, the acronym beats the gazetteer's other entity
                 note = f"acronym '{acro}' defined after '{source.text}' at {source.start}"
                 extra.append(Mention(s, e, acro, source.id, source.name, source.type, source.score, "acronym",
                                      source.explanation, (), (note,)))  # fmt: skip
@@ -535,7 +573,8 @@ class Annotator:
         return sorted(mentions + extra, key=lambda m: m.start)
 
 
-_DEFINED = re.compile(r"\s*\(([A-Z][A-Z0-9&]{1,9})\)")
+_CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
+_DEFINED = re.compile(r"\(([A-Z][A-Z0-9&]{1,9})\)")
 _STOP = frozenset({"the", "and", "for", "with", "from", "that", "this", "was", "were", "has", "had", "have", "its", "his", "her", "said", "who", "which"})  # fmt: skip
 
 

@@ -46,6 +46,7 @@ def deletions(token: str) -> set[str]:
 
 
 _MIN_FUZZY = 4
+_COMMON = 2000  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
 class CandidateIndex:
@@ -96,13 +97,23 @@ class CandidateIndex:
         if len(tokens) > 1:
             exact += self.exact.get("".join(tokens), ())
         counts: defaultdict[int, float] = defaultdict(float)
+        # rarest parts first; a very common part ("san", "city") only adds weight to aliases that a
+        # rarer part already found, unless nothing rarer was given
+        per_token = []
         for tok in set(tokens):
             if len(tok) == 1:
                 continue  # an initial finds nothing on its own
+            parts = self.similar_parts(tok)
+            per_token.append((sum(len(self.postings[p]) for p in parts), tok, parts))
+        per_token.sort()
+        for size, tok, parts in per_token:
             best: dict[int, float] = {}
-            for part in self.similar_parts(tok):
+            for part in parts:
                 weight = 1.0 if part == tok else 0.9
-                for alias in self.postings[part]:
+                postings = self.postings[part]
+                if size > _COMMON and counts:
+                    postings = [a for a in postings if a in counts]
+                for alias in postings:
                     if best.get(alias, 0.0) < weight:
                         best[alias] = weight
             for alias, weight in best.items():

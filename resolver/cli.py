@@ -8,13 +8,16 @@ line on stderr and an exit code (0 ok, 1 some inputs failed, 2 usage or gazettee
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from .documents import Document
+    from .evaluate import Counts, Evaluation, Span
     from .model import Match
     from .resolver import Resolver
 
@@ -35,11 +38,9 @@ def gazetteer_option(f: F) -> F:
 
 
 def make_resolver(gazetteer: str | None, rules_dir: str | None = None, **options: Any) -> Resolver:
-    from .resolver import Resolver
+    from .documents import ResolverSpec
 
-    if gazetteer:
-        return Resolver.from_path(gazetteer, rules_dir=rules_dir, **options)
-    return Resolver(rules_dir=rules_dir, **options)
+    return ResolverSpec(gazetteer, rules_dir, options).build()
 
 
 class _Group(click.Group):
@@ -115,11 +116,17 @@ def _row(query: str, m: Match | None, rank: int | None = None) -> list[str]:
     return [query, m.id, m.name, m.type, f"{m.score:.3f}", m.alias, note]
 
 
+def _format_table(rows: list[list[str]], right: Container[int] = ()) -> str:
+    """Rows as aligned columns two spaces apart; the columns in ``right`` are right-aligned (numbers)."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "".join(
+        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() + "\n"
+        for r in rows
+    )
+
+
 def _print_table(rows: list[list[str]], out: IO[str]) -> None:
-    header = ["query", "id", "name", "type", "score", "alias", "note"]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for r in [header, *rows]:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() + "\n")
+    out.write(_format_table([["query", "id", "name", "type", "score", "alias", "note"], *rows]))
 
 
 @main.command()
@@ -298,6 +305,454 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
             value = "; ".join(value) or "none"
         click.echo(f"{key}: {value}")
 
+
+
+# -- text commands: annotate, normalize, eval ---------------------------------------------------------------
+def _check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .errors import InputError
+    from .textio import check_encoding
+
+    try:
+        check_encoding(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("<input>: ")) from None
+    return value
+
+
+def encoding_options(f: F) -> F:
+    f = click.option(
+        "--errors", "errors", type=click.Choice(["strict", "replace", "skip-file"]), default="strict", show_default=True,
+        help="Undecodable bytes: the file fails (naming the byte offset), they are replaced, or the file is skipped.",
+    )(f)  # fmt: skip
+    return click.option(
+        "--encoding", default="utf-8", show_default=True, callback=_check_encoding,
+        help="Encoding of the inputs; a UTF-8 or UTF-16 byte-order mark overrides it.",
+    )(f)  # fmt: skip
+
+
+def input_options(f: F) -> F:
+    f = click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")(f)
+    f = encoding_options(f)
+    f = click.option(
+        "--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes (output is the same as with one)."
+    )(f)
+    return click.option(
+        "--glob", "globs", multiple=True, metavar="PATTERN", help="Names of the files to take in folders (default '*.txt'; repeatable)."
+    )(f)
+
+
+class _Report:
+    """Tells the user how the inputs went, on stderr: progress on a terminal, warnings, errors, a summary."""
+
+    def __init__(self, total: int, missing: list[Exception]) -> None:
+        from .documents import Summary
+
+        self.summary = Summary(failed=len(missing))
+        self.total = total
+        self.seen = len(missing)
+        self.progress = total > 1 and sys.stderr.isatty()
+        self.debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
+        for exc in missing:
+            self._line(f"resolver: error: {exc}")
+
+    def _line(self, text: str) -> None:
+        if self.progress:
+            sys.stderr.write("\r\x1b[K")
+        click.echo(text, err=True)
+
+    def add(self, outcome: Any) -> None:
+        self.summary.add(outcome)
+        if outcome.status == "skipped":
+            self._line(f"resolver: warning: {outcome.message}; skipped")
+        elif outcome.status == "failed":
+            self._line(f"resolver: error: {outcome.message}")
+            if self.debug and outcome.detail:
+                click.echo(outcome.detail.rstrip(), err=True)
+        if self.progress:
+            self.seen += 1
+            sys.stderr.write(f"\r\x1b[K[{self.seen}/{self.total}] {outcome.source.label}")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.progress:
+            sys.stderr.write("\r\x1b[K")
+        s = self.summary
+        if s.total > 1 or s.skipped or s.failed:
+            click.echo(f"resolver: {s}", err=True)
+        if s.exit_code:
+            sys.exit(EXIT_PARTIAL)
+
+
+def _find(paths: tuple[str, ...], globs: tuple[str, ...]) -> tuple[list[Any], list[Exception]]:
+    """The sources named by ``paths``; exit 2 when there is none at all."""
+    from .documents import DEFAULT_GLOB, find_sources
+
+    if not paths:
+        raise click.UsageError("give at least one PATH (a file or a folder), or '-' for stdin")
+    if paths.count("-") > 1:
+        raise click.UsageError("'-' (stdin) can be given once")
+    sources, missing = find_sources(paths, globs or (DEFAULT_GLOB,))
+    if not sources:
+        for exc in missing:
+            click.echo(f"resolver: error: {exc}", err=True)
+        folders = [p for p in paths if os.path.isdir(p)]
+        if folders:
+            _fail(f"no file matching {' or '.join(globs or (DEFAULT_GLOB,))} in {', '.join(folders)}")
+        sys.exit(EXIT_ERROR)
+    return sources, list(missing)
+
+
+def _realpaths(sources: list[Any]) -> set[str]:
+    return {os.path.realpath(s.label) for s in sources if not s.is_stdin}
+
+
+def _drive(sources: list[Any], missing: list[Exception], task: Any, write: Callable[[Any], None], *, fail_fast: bool = False, **run_options: Any) -> _Report:
+    """Run ``task`` over ``sources`` and ``write`` each result in input order; a write error fails that file."""
+    import contextlib
+    from dataclasses import replace
+
+    from .documents import run
+    from .errors import ResolverError
+
+    report = _Report(len(sources) + len(missing), missing)
+    with contextlib.closing(run(sources, task, **run_options)) as outcomes:
+        for outcome in outcomes:
+            if outcome.status == "done":
+                try:
+                    write(outcome)
+                except ResolverError as exc:
+                    outcome = replace(outcome, status="failed", message=str(exc))
+            report.add(outcome)
+            if fail_fast and outcome.status == "failed":
+                break
+    return report
+
+
+def _style(label: str, ref: str, resolved: bool) -> str:
+    return click.style(label, fg="cyan" if resolved else "red", bold=True) + click.style(ref, fg="yellow" if resolved else "red")
+
+
+def _annotate_task(r: Resolver, doc: Document, *, fmt: str, unresolved: bool, explain: bool, color: bool) -> str:
+    from .render import csv_rows, inline, jsonl
+
+    mentions = r.annotate(doc.text, unresolved=unresolved)
+    if fmt == "jsonl":
+        return jsonl(doc.source.label, mentions, explain=explain)
+    if fmt == "csv":
+        return csv_rows(doc.source.label, mentions)
+    text = inline(doc.text, mentions, style=_style if color else None)
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "inline"]), default="jsonl", show_default=True, help="Output format.")
+@click.option("--unresolved", is_flag=True, help="Also report name-like spans that match no entity (id null).")
+@click.option("--explain", is_flag=True, help="Add each mention's notes and explanation (jsonl).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), help="Write to FILE (atomically) instead of stdout.")
+@click.option("--force", is_flag=True, help="Let -o overwrite an existing file.")
+@input_options
+@gazetteer_option
+def annotate(
+    paths: tuple[str, ...],
+    fmt: str,
+    unresolved: bool,
+    explain: bool,
+    output: str | None,
+    force: bool,
+    globs: tuple[str, ...],
+    jobs: int,
+    encoding: str,
+    errors: str,
+    fail_fast: bool,
+    gazetteer: str | None,
+    rules_dir: str | None,
+) -> None:
+    """Find and resolve every entity mention in text files, folders (searched recursively) or stdin ('-').
+
+    Offsets are character offsets into the decoded text (after a BOM; a CR of CRLF counts):
+    text[start:end] == text. Output goes to stdout, or atomically to -o FILE, in input order.
+
+    \b
+    Examples:
+      resolver annotate article.txt
+      resolver annotate news/ --glob '*.txt' --glob '*.md' --format csv -o mentions.csv
+      resolver annotate --format inline article.txt
+      cat article.txt | resolver annotate - --unresolved
+      resolver annotate --jobs 4 corpus/ | head
+    """
+    import functools
+
+    from .documents import ReadOptions, ResolverSpec
+    from .errors import InputError
+    from .textio import atomic_write
+
+    sources, missing = _find(paths, globs)
+    if output == "-":
+        output = None
+    if output is not None and os.path.realpath(output) in _realpaths(sources):
+        raise click.UsageError(f"-o {output} is one of the inputs: give another file")
+    if output is not None and not force and os.path.lexists(output):
+        raise InputError("already exists (use --force to overwrite it)", output)
+    spec = ResolverSpec(gazetteer, rules_dir)
+    resolver = spec.build()  # a gazetteer error stops here, before any work, with exit code 2
+    color = fmt == "inline" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    task = functools.partial(_annotate_task, fmt=fmt, unresolved=unresolved, explain=explain, color=color)
+    several = len(sources) + len(missing) > 1
+    written = 0
+
+    def drive(out: IO[bytes]) -> _Report:
+        if fmt == "csv":
+            from .render import csv_rows
+
+            out.write(csv_rows("", [], header=True).encode())
+
+        def write(outcome: Any) -> None:
+            nonlocal written
+            if fmt == "inline" and several:
+                out.write(f"{chr(10) if written else ''}==> {outcome.source.label} <==\n".encode())
+            out.write(outcome.value.encode("utf-8"))
+            out.flush()
+            written += 1
+
+        return _drive(
+            sources, missing, task, write, fail_fast=fail_fast, resolver=resolver, spec=spec, jobs=jobs,
+            options=ReadOptions(encoding, errors),  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    if output is None:
+        report = drive(sys.stdout.buffer)
+    else:
+        with atomic_write(output) as out:
+            report = drive(out)
+    report.finish()
+
+
+def _normalize_task(r: Resolver, doc: Document, *, template: str) -> tuple[bytes, bool]:
+    from .render import substitute
+
+    new = substitute(doc.text, r.annotate(doc.text), template)
+    return (doc.raw, False) if new == doc.text else (doc.encode(new), True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--ids", is_flag=True, help="Replace each mention with its entity's ID instead of its name.")
+@click.option("--template", metavar="TEMPLATE", help="Replace each mention with TEMPLATE; fields {name} {id} {text} {type} {score}.")
+@click.option("--output", "-o", type=click.Path(allow_dash=True), help="Output FILE (one input) or FOLDER (several inputs, paths mirrored).")
+@click.option("--force", is_flag=True, help="Let -o overwrite existing files.")
+@click.option("--in-place", "in_place", is_flag=True, help="Rewrite each input file (atomically).")
+@click.option("--backup", metavar="SUFFIX", help="With --in-place, first copy each changed file to FILE+SUFFIX.")
+@input_options
+@gazetteer_option
+def normalize(
+    paths: tuple[str, ...],
+    ids: bool,
+    template: str | None,
+    output: str | None,
+    force: bool,
+    in_place: bool,
+    backup: str | None,
+    globs: tuple[str, ...],
+    jobs: int,
+    encoding: str,
+    errors: str,
+    fail_fast: bool,
+    gazetteer: str | None,
+    rules_dir: str | None,
+) -> None:
+    """Write the text with each entity mention replaced by the entity's canonical name (or --ids, --template).
+
+    Everything else is kept byte for byte: encoding, byte-order mark, line endings (CRLF, mixed).
+    Unresolved names are never replaced. One input goes to stdout or -o FILE; several inputs to
+    -o FOLDER (their paths inside the folders given are mirrored) or back in place with --in-place.
+
+    \b
+    Examples:
+      resolver normalize article.txt
+      resolver normalize --ids article.txt -o article.ids.txt
+      resolver normalize --template '{name} [{id}]' article.txt
+      resolver normalize news/ -o news-normalized/
+      resolver normalize --in-place --backup .orig news/
+      printf 'Sergei Ivano met I.S.I.' | resolver normalize -
+    """
+    import functools
+    import shutil
+
+    from .documents import ReadOptions, ResolverSpec
+    from .errors import InputError
+    from .render import check_template
+    from .textio import atomic_write
+
+    if ids and template is not None:
+        raise click.UsageError("give --ids or --template, not both")
+    if backup is not None and not in_place:
+        raise click.UsageError("--backup goes with --in-place")
+    if in_place and output is not None:
+        raise click.UsageError("give -o or --in-place, not both")
+    if in_place and "-" in paths:
+        raise click.UsageError("stdin ('-') cannot be rewritten in place")
+    if backup == "":
+        raise click.UsageError("--backup needs a non-empty SUFFIX")
+    template = check_template(template if template is not None else "{id}" if ids else "{name}")
+    sources, missing = _find(paths, globs)
+    if output == "-":
+        output = None
+    inputs = _realpaths(sources)
+    to_folder = output is not None and (len(paths) > 1 or any(os.path.isdir(p) for p in paths) or os.path.isdir(output))
+    if output is None and not in_place and len(sources) + len(missing) > 1:
+        raise click.UsageError("several inputs: give -o FOLDER or --in-place")
+    if output is not None and not to_folder:
+        if os.path.realpath(output) in inputs:
+            raise click.UsageError(f"-o {output} is the input: use --in-place to rewrite it")
+        if not force and os.path.lexists(output):
+            raise InputError("already exists (use --force to overwrite it)", output)
+    if to_folder and output is not None and os.path.exists(output) and not os.path.isdir(output):
+        raise click.UsageError(f"-o {output} is a file: several inputs need a folder")
+    spec = ResolverSpec(gazetteer, rules_dir)
+    resolver = spec.build()
+    claimed: dict[str, str] = {}
+
+    def write(outcome: Any) -> None:
+        data, changed = outcome.value
+        source = outcome.source
+        if in_place:
+            if changed:
+                if backup:
+                    shutil.copy2(source.label, source.label + backup)
+                with atomic_write(source.label) as out:
+                    out.write(data)
+        elif output is None:
+            stdout = sys.stdout.buffer
+            stdout.write(data)
+            stdout.flush()
+        elif not to_folder:
+            with atomic_write(output, overwrite=force) as out:
+                out.write(data)
+        else:
+            if source.is_stdin:
+                raise InputError("stdin has no name to write under in a folder", "-")
+            target = os.path.join(output, source.rel)
+            real = os.path.realpath(target)
+            if real in inputs:
+                raise InputError(f"{target} is an input: not overwritten", source.label)
+            if real in claimed:
+                raise InputError(f"{target} was already written for {claimed[real]}", source.label)
+            claimed[real] = source.label
+            try:
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot create the folder: {exc.strerror or exc}", os.path.dirname(target)) from None
+            with atomic_write(target, overwrite=force) as out:
+                out.write(data)
+
+    report = _drive(
+        sources, missing, functools.partial(_normalize_task, template=template), write, fail_fast=fail_fast,
+        resolver=resolver, spec=spec, jobs=jobs, options=ReadOptions(encoding, errors, keep_bytes=True),  # type: ignore[arg-type]
+    )  # fmt: skip
+    report.finish()
+
+
+def _eval_task(r: Resolver, doc: Document, *, gold: dict[str, list[Span]]) -> list[Span]:
+    from .evaluate import check_texts, spans
+
+    check_texts(gold.get(doc.source.rel, []), doc.text, label=doc.source.label)
+    return spans(doc.source.rel, r.annotate(doc.text))
+
+
+@main.command("eval")
+@click.argument("gold_file", metavar="GOLD.jsonl", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--docs", "docs_dir", type=click.Path(file_okay=False), help="Folder of the documents (default: next to GOLD, else the working folder).")
+@click.option("--match", type=click.Choice(["exact", "overlap"]), default="exact", show_default=True, help="exact: same span and ID; overlap: same ID, overlapping spans.")
+@click.option("--types", metavar="TYPES", help="Keep only these entity types (comma-separated), in gold and predictions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures, and the false positives and negatives, as JSON.")
+@encoding_options
+@gazetteer_option
+def eval_(
+    gold_file: str,
+    docs_dir: str | None,
+    match: str,
+    types: str | None,
+    as_json: bool,
+    encoding: str,
+    errors: str,
+    gazetteer: str | None,
+    rules_dir: str | None,
+) -> None:
+    """Precision, recall and F1 of annotate against the gold mentions of GOLD.jsonl.
+
+    Gold lines have the fields of annotate's jsonl: doc, start, end, text, id, and optionally type
+    and variant (the kind of name variant: exact, misspelling, partial, acronym, namesake...). A
+    prediction is right when doc, start, end and id are all equal (--match overlap: the same id on an
+    overlapping span; each gold mention counts once). The figures are overall, per entity ID, and,
+    as recall, per variant. The default gazetteer also holds locations: --types person,organization
+    leaves them out of both sides.
+
+    \b
+    Examples:
+      resolver eval gold.jsonl
+      resolver eval gold.jsonl --docs corpus/ --match overlap
+      resolver eval gold.jsonl --types person,organization --json
+    """
+    import functools
+
+    from .documents import ReadOptions, ResolverSpec, Source
+    from .evaluate import evaluate, fill_types, locate, read_gold
+    from .textio import read_text
+
+    gold, docs = read_gold(read_text(gold_file), label=gold_file)
+    spec = ResolverSpec(gazetteer, rules_dir)
+    resolver = spec.build()
+    known = sorted({e.type for e in resolver.entities})
+    wanted = None
+    if types is not None:
+        wanted = {t.strip() for t in types.split(",") if t.strip()}
+        unknown = sorted(wanted - set(known))
+        if unknown or not wanted:
+            raise click.BadParameter(f"unknown type {', '.join(unknown) or repr(types)}; the gazetteer has {', '.join(known)}", param_hint="--types")
+
+    def type_of(entity_id: str) -> str | None:
+        entity = resolver.gazetteer.get(entity_id)
+        return entity.type if entity is not None else None
+
+    gold = fill_types(gold, type_of)
+    by_doc: dict[str, list[Span]] = {}
+    for g in gold:
+        by_doc.setdefault(g.doc, []).append(g)
+    gold_dir = None if gold_file == "-" else os.path.dirname(gold_file) or "."
+    sources = [Source(locate(d, gold_dir=gold_dir, docs_dir=docs_dir), d) for d in docs]
+    predicted: list[Span] = []
+    done: list[str] = []
+
+    def collect(outcome: Any) -> None:
+        predicted.extend(outcome.value)
+        done.append(outcome.source.rel)
+
+    report = _drive(
+        sources, [], functools.partial(_eval_task, gold=by_doc), collect, resolver=resolver,
+        options=ReadOptions(encoding, errors),  # type: ignore[arg-type]
+    )  # fmt: skip
+    kept = set(done)
+    result = evaluate([g for g in gold if g.doc in kept], predicted, match=match, types=wanted, documents=kept)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps({"gold": gold_file, "types": sorted(wanted) if wanted else None, **result.to_dict()}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(_evaluation_table(result, gold_file, wanted), nl=False)
+    report.finish()
+
+
+def _evaluation_table(result: Evaluation, gold_file: str, types: set[str] | None) -> str:
+    def row(label: str, c: Counts) -> list[str]:
+        return [label, str(c.tp), str(c.fp), str(c.fn), f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}"]
+
+    numbers = range(1, 7)
+    head = f"{gold_file}: {result.documents} document{'s' if result.documents != 1 else ''}, match {result.match}, types {', '.join(sorted(types)) if types else 'all'}\n"
+    overall = _format_table([["", "tp", "fp", "fn", "precision", "recall", "f1"], row("overall", result.overall)], numbers)
+    entities = _format_table([["entity", "tp", "fp", "fn", "precision", "recall", "f1"], *(row(k, c) for k, c in result.by_entity.items())], numbers)
+    variants = _format_table(
+        [["variant", "gold", "found", "recall"], *([k, str(c.gold), str(c.tp), f"{c.recall:.3f}"] for k, c in result.by_variant.items())], range(1, 4)
+    )
+    return "\n".join([head + overall, entities, variants])
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,8 @@ can print one readable line without a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "BinaryFileError",
+    "DecodeError",
     "GazetteerError",
     "InputError",
     "Problem",
@@ -68,3 +70,20 @@ class InputError(ResolverError):
         if offset is not None:
             where += f" (byte {offset})"
         super().__init__(f"{where}: {message}")
+
+
+class DecodeError(InputError):
+    """Bytes that are not text in the encoding: "news/a.txt: not valid utf-8 at byte 1234"."""
+
+    def __init__(self, file: str, encoding: str, offset: int) -> None:
+        super().__init__(f"not valid {encoding} at byte {offset}", file)
+        self.offset = offset
+        self.encoding = encoding
+
+
+class BinaryFileError(InputError):
+    """A file that is not text at all (a NUL byte near its start)."""
+
+    def __init__(self, file: str, offset: int) -> None:
+        super().__init__(f"binary file (NUL byte at {offset})", file)
+        self.offset = offset

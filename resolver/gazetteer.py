@@ -212,7 +212,11 @@ def _fold(alias: str) -> str:
 
 
 def _check_links(
-    entities: list[Entity], redirects: Mapping[str, str], src_of: dict[str, _Source], redirects_file: str | None = None
+    entities: list[Entity],
+    redirects: Mapping[str, str],
+    src_of: dict[str, _Source],
+    redirects_file: str | None = None,
+    shared_aliases: bool = True,
 ) -> list[Problem]:
     problems: list[Problem] = []
     ids = {e.id for e in entities}
@@ -227,7 +231,15 @@ def _check_links(
         for other in e.namesakes:
             if other not in ids:
                 problems.append(src.problem(f"namesake id '{other}' is not in the gazetteer", e.id, value=other))
-    # one alias, two entities: allowed only when they name each other as namesakes
+    if shared_aliases:
+        problems += _shared_aliases(entities, src_of)
+    problems += _redirect_problems(redirects, ids, redirects_file)
+    return problems
+
+
+def _shared_aliases(entities: list[Entity], src_of: dict[str, _Source]) -> list[Problem]:
+    """One alias, two entities: allowed only when they name each other as namesakes."""
+    problems: list[Problem] = []
     owners: dict[str, list[Entity]] = {}
     for e in entities:
         for form in {_fold(a) for a in e.names}:
@@ -245,6 +257,11 @@ def _check_links(
                             b.id,
                         )
                     )
+    return problems
+
+
+def _redirect_problems(redirects: Mapping[str, str], ids: set[str], redirects_file: str | None) -> list[Problem]:
+    problems: list[Problem] = []
     for old, new in redirects.items():
         if old in ids:
             problems.append(Problem(f"redirect source '{old}' is also an entity id", redirects_file, entry=old))
@@ -359,6 +376,7 @@ def _build(
     version: str,
     source: str | None,
     redirects_file: str | None = None,
+    shared_aliases: bool = False,
 ) -> Gazetteer:
     entities: list[Entity] = []
     src_of: dict[str, _Source] = {}
@@ -373,16 +391,19 @@ def _build(
             continue
         src_of[ent.id] = src
         entities.append(ent)
-    problems += _check_links(entities, redirects, src_of, redirects_file)
+    problems += _check_links(entities, redirects, src_of, redirects_file, shared_aliases)
     if problems:
         raise GazetteerError(problems)
     return Gazetteer(tuple(entities), dict(redirects), name, version, types, source)
 
 
-def load_gazetteer(path: str | Path | Any) -> Gazetteer:
+def load_gazetteer(path: str | Path | Any, *, strict: bool | None = None) -> Gazetteer:
     """Load a gazetteer folder (the project's TOML format), a ``.jsonl`` file or a ``.json`` list.
 
-    Raises :class:`GazetteerError` listing every problem (file, line, entry).
+    Raises :class:`GazetteerError` listing every problem (file, line, entry). ``strict`` also
+    refuses an alias claimed by two entities that do not list each other as ``namesakes``; it is
+    the default for the hand-edited folder format, while bulk data (JSON Lines, records: GeoNames
+    has a dozen Springfields) loads with shared aliases, which the resolver reports as ambiguous.
     """
     label = str(path)
     p = path if not isinstance(path, str) else Path(path)
@@ -395,7 +416,7 @@ def load_gazetteer(path: str | Path | Any) -> Gazetteer:
         return _build(
             records, redirects, tuple(types), problems,
             name=str(manifest.get("name", Path(label).name)), version=str(manifest.get("version", "")), source=label,
-            redirects_file=f"{label}/redirects.toml",
+            redirects_file=f"{label}/redirects.toml", shared_aliases=strict is not False,
         )  # fmt: skip
     if not p.is_file():
         raise GazetteerError(Problem("no such file or folder", label))
@@ -409,7 +430,7 @@ def load_gazetteer(path: str | Path | Any) -> Gazetteer:
             items = []
         redirects = data.get("redirects", {}) if isinstance(data.get("redirects", {}), dict) else {}
         return _build(((d, _Source(label, text)) for d in items), redirects, DEFAULT_TYPES, problems,
-                      name=Path(label).stem, version="", source=label)  # fmt: skip
+                      name=Path(label).stem, version="", source=label, shared_aliases=bool(strict))  # fmt: skip
     if label.endswith(".json"):
         try:
             items = json.loads(_read_text(Path(label)))
@@ -418,28 +439,31 @@ def load_gazetteer(path: str | Path | Any) -> Gazetteer:
         if not isinstance(items, list):
             raise GazetteerError(Problem("expected a JSON list of entity objects", label))
         return _build(((d, _Source(label)) for d in items), {}, DEFAULT_TYPES, problems,
-                      name=Path(label).stem, version="", source=label)  # fmt: skip
+                      name=Path(label).stem, version="", source=label, shared_aliases=bool(strict))  # fmt: skip
     records_ok: list[tuple[Any, _Source]] = []
     for data, src, problem in _iter_jsonl(Path(label)):
         if problem is not None:
             problems.append(problem)
         else:
             records_ok.append((data, src))
-    return _build(records_ok, {}, DEFAULT_TYPES, problems, name=Path(label).stem, version="", source=label)
+    return _build(records_ok, {}, DEFAULT_TYPES, problems, name=Path(label).stem, version="", source=label,
+                  shared_aliases=bool(strict))  # fmt: skip
 
 
-def gazetteer_from_records(records: Iterable[Mapping[str, Any]], *, types: Iterable[str] | None = None) -> Gazetteer:
+def gazetteer_from_records(
+    records: Iterable[Mapping[str, Any]], *, types: Iterable[str] | None = None, strict: bool = False
+) -> Gazetteer:
     """Build a gazetteer from dicts with ``id``, ``name``, ``type`` and ``aliases`` (plus any optional field)."""
     problems: list[Problem] = []
     declared = tuple(types) if types is not None else DEFAULT_TYPES
     items = ((dict(r) if isinstance(r, Mapping) else r, _Source("<records>", line=i)) for i, r in enumerate(records, 1))
-    return _build(items, {}, declared, problems, name="records", version="", source=None)
+    return _build(items, {}, declared, problems, name="records", version="", source=None, shared_aliases=strict)
 
 
 def validate_path(path: str | Path | None = None) -> list[Problem]:
     """Every problem of a gazetteer (empty when it is valid). ``None`` validates the embedded default."""
     try:
-        load_gazetteer(path if path is not None else default_gazetteer_dir())
+        load_gazetteer(path if path is not None else default_gazetteer_dir(), strict=True)
     except GazetteerError as exc:
         return exc.problems
     return []

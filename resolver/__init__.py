@@ -8,11 +8,13 @@
 
 Stages, one module each, in the order data flows through them:
 ``normalize`` (rules from ``rules``) -> ``candidates`` -> ``scoring`` -> ``resolver`` (and ``annotate``).
+Text files: ``textio`` (bytes) -> ``documents`` (inputs, runs) -> ``render`` (outputs); ``evaluate`` scores
+annotation against gold mentions; ``cli`` is the command line over all of them.
 """
 
 from __future__ import annotations
 
-from .errors import GazetteerError, InputError, Problem, ResolverError, RuleError
+from .errors import BinaryFileError, DecodeError, GazetteerError, InputError, Problem, ResolverError, RuleError
 from .gazetteer import Gazetteer, gazetteer_from_records, load_gazetteer, validate_path
 from .model import Comparison, Entity, Explanation, Match, Role, Step
 from .resolver import DEFAULT_MARGIN, DEFAULT_THRESHOLD, Resolver
@@ -21,7 +23,9 @@ from .rules import RuleSet, load_rules
 __all__ = [
     "DEFAULT_MARGIN",
     "DEFAULT_THRESHOLD",
+    "BinaryFileError",
     "Comparison",
+    "DecodeError",
     "Entity",
     "Explanation",
     "Gazetteer",

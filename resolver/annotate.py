@@ -192,6 +192,7 @@ class Annotator:
             not a.case_sensitive and self.normalizer.is_common(self.normalizer.key(a.text).surface) for a in resolver.index.aliases
         ]
         self._resolve = lru_cache(maxsize=200_000)(resolver.resolve)
+        self._exact_match = lru_cache(maxsize=200_000)(resolver.exact_match)
         self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
         self._family: dict[int, str] = {}
         for e_idx, entity in enumerate(resolver.entities):
@@ -269,7 +270,7 @@ class Annotator:
                     continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
             elif all(self._needs_capitals[i] for i in ids) and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
-            m = self._resolve(text[start:end])
+            m = self._exact_match(text[start:end], ids)
             if m is not None:
                 last_end = end
                 if text.startswith("the ", start) and end - start > 4:

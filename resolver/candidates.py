@@ -16,6 +16,7 @@ from __future__ import annotations
 
 __all__ = ["AliasRecord", "CandidateIndex", "deletions"]
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -118,7 +119,8 @@ class CandidateIndex:
                         best[alias] = weight
             for alias, weight in best.items():
                 counts[alias] += weight
-        ranked = sorted(counts, key=lambda i: (-counts[i], len(self.aliases[i].tokens), i))
+        aliases = self.aliases
+        ranked = heapq.nsmallest(limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:

@@ -16,13 +16,14 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from .documents import Document
+    from .documents import Document, Outcome, Source
     from .evaluate import Counts, Evaluation, Span
     from .model import Match
     from .resolver import Resolver
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -360,7 +361,7 @@ class _Report:
             sys.stderr.write("\r\x1b[K")
         click.echo(text, err=True)
 
-    def add(self, outcome: Any) -> None:
+    def add(self, outcome: Outcome[Any]) -> None:
         self.summary.add(outcome)
         if outcome.status == "skipped":
             self._line(f"resolver: warning: {outcome.message}; skipped")
@@ -383,7 +384,7 @@ class _Report:
             sys.exit(EXIT_PARTIAL)
 
 
-def _find(paths: tuple[str, ...], globs: tuple[str, ...]) -> tuple[list[Any], list[Exception]]:
+def _find(paths: tuple[str, ...], globs: tuple[str, ...]) -> tuple[list[Source], list[Exception]]:
     """The sources named by ``paths``; exit 2 when there is none at all."""
     from .documents import DEFAULT_GLOB, find_sources
 
@@ -402,11 +403,19 @@ def _find(paths: tuple[str, ...], globs: tuple[str, ...]) -> tuple[list[Any], li
     return sources, list(missing)
 
 
-def _realpaths(sources: list[Any]) -> set[str]:
+def _realpaths(sources: list[Source]) -> set[str]:
     return {os.path.realpath(s.label) for s in sources if not s.is_stdin}
 
 
-def _drive(sources: list[Any], missing: list[Exception], task: Any, write: Callable[[Any], None], *, fail_fast: bool = False, **run_options: Any) -> _Report:
+def _drive(
+    sources: list[Source],
+    missing: list[Exception],
+    task: Callable[[Resolver, Document], R],
+    write: Callable[[Outcome[R]], None],
+    *,
+    fail_fast: bool = False,
+    **run_options: Any,
+) -> _Report:
     """Run ``task`` over ``sources`` and ``write`` each result in input order; a write error fails that file."""
     import contextlib
     from dataclasses import replace
@@ -507,11 +516,11 @@ def annotate(
 
             out.write(csv_rows("", [], header=True).encode())
 
-        def write(outcome: Any) -> None:
+        def write(outcome: Outcome[str]) -> None:
             nonlocal written
             if fmt == "inline" and several:
                 out.write(f"{chr(10) if written else ''}==> {outcome.source.label} <==\n".encode())
-            out.write(outcome.value.encode("utf-8"))
+            out.write((outcome.value or "").encode("utf-8"))
             out.flush()
             written += 1
 
@@ -613,7 +622,8 @@ def normalize(
     resolver = spec.build()
     claimed: dict[str, str] = {}
 
-    def write(outcome: Any) -> None:
+    def write(outcome: Outcome[tuple[bytes, bool]]) -> None:
+        assert outcome.value is not None
         data, changed = outcome.value
         source = outcome.source
         if in_place:
@@ -653,10 +663,10 @@ def normalize(
     report.finish()
 
 
-def _eval_task(r: Resolver, doc: Document, *, gold: dict[str, list[Span]]) -> list[Span]:
+def _eval_task(r: Resolver, doc: Document, *, gold: dict[str, list[Span]], gold_file: str) -> list[Span]:
     from .evaluate import check_texts, spans
 
-    check_texts(gold.get(doc.source.rel, []), doc.text, label=doc.source.label)
+    check_texts(gold.get(doc.source.rel, []), doc.text, label=gold_file)
     return spans(doc.source.rel, r.annotate(doc.text))
 
 
@@ -724,12 +734,12 @@ def eval_(
     predicted: list[Span] = []
     done: list[str] = []
 
-    def collect(outcome: Any) -> None:
-        predicted.extend(outcome.value)
+    def collect(outcome: Outcome[list[Span]]) -> None:
+        predicted.extend(outcome.value or [])
         done.append(outcome.source.rel)
 
     report = _drive(
-        sources, [], functools.partial(_eval_task, gold=by_doc), collect, resolver=resolver,
+        sources, [], functools.partial(_eval_task, gold=by_doc, gold_file=gold_file), collect, resolver=resolver,
         options=ReadOptions(encoding, errors),  # type: ignore[arg-type]
     )  # fmt: skip
     kept = set(done)

@@ -265,7 +265,9 @@ def locate(doc: str, *, gold_dir: str | None = None, docs_dir: str | None = None
 
 
 def check_texts(gold: Iterable[Span], text: str, *, label: str) -> None:
-    """:class:`InputError` if a gold span's ``text`` is not what the document has at ``start:end``."""
+    """:class:`InputError` if a gold span's ``text`` is not what the document has at ``start:end``.
+
+    ``label`` names the gold file; the error gives the line of the span in it."""
     for s in gold:
         if s.text is not None and text[s.start : s.end] != s.text:
             raise InputError(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 __all__ = ["Comparison", "Entity", "Explanation", "Match", "Role", "Step"]
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -139,9 +141,14 @@ class Match:
     score: float
     query: str
     alias: str
-    explanation: Explanation
+    explain: Callable[[], Explanation] = field(repr=False, compare=False)
     ambiguous: bool = False
     alternatives: tuple[Match, ...] = field(default=())
+
+    @cached_property
+    def explanation(self) -> Explanation:
+        """How the match was made; computed on first use (tracing the rules costs more than matching)."""
+        return self.explain()
 
     def to_dict(self, explain: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "Resolver"]
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,10 @@ class Resolver:
 
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
         entity = self.entities[e_idx]
+        return Match(entity.id, entity.name, entity.type, round(score, 6), name, rec.text,
+                     lambda: self._explain(name, qk, rec, detail))  # fmt: skip
+
+    def _explain(self, name: str, qk: NameKey, rec: AliasRecord, detail: Any) -> Explanation:
         comparisons, notes = detail
         if isinstance(comparisons, Scored):
             comparisons = comparisons.comparisons
@@ -164,7 +169,7 @@ class Resolver:
         a_traced = self.normalizer.key(rec.text, trace=True) if rec.kind != "acronym" else None
         if rec.kind == "acronym":
             notes = (*notes, "acronym derived from the organization's name")
-        explanation = Explanation(
+        return Explanation(
             method=METHOD,
             alias=rec.text,
             alias_kind=rec.kind,
@@ -175,7 +180,25 @@ class Resolver:
             comparisons=tuple(comparisons),
             notes=tuple(notes),
         )
-        return Match(entity.id, entity.name, entity.type, round(score, 6), name, rec.text, explanation)
+
+    def exact_match(self, text: str, alias_ids: Sequence[int]) -> Match | None:
+        """The match for ``text`` found verbatim as the searchable forms ``alias_ids`` (by a text scan):
+        no candidate search or scoring is needed, only the choice between entities sharing the form."""
+        qk = self.normalizer.key(text)
+        best: dict[int, tuple[float, AliasRecord, Any]] = {}
+        for a_idx in alias_ids:
+            rec = self.index.aliases[a_idx]
+            value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE if rec.case_sensitive else 1.0
+            detail = ((Comparison("key:equal", qk.key, rec.key, value),), ())
+            if rec.entity not in best or value > best[rec.entity][0]:
+                best[rec.entity] = (value, rec, detail)
+        if not best:
+            return None
+        ranked = sorted(
+            ((v, e, rec, d) for e, (v, rec, d) in best.items()),
+            key=lambda t: (-t[0], -self.entities[t[1]].prior, self.entities[t[1]].id),
+        )
+        return self._decide(text, qk, ranked, self.threshold)
 
     def candidates(self, name: str, k: int = 5) -> list[Match]:
         """The ``k`` best entities for ``name`` with their scores, best first, whatever the threshold."""
@@ -192,6 +215,10 @@ class Resolver:
         """
         limit = self.threshold if threshold is None else threshold
         qk, ranked = self._scored(name)
+        return self._decide(name, qk, ranked, limit)
+
+    def _decide(self, name: str, qk: NameKey, ranked: list[tuple[float, int, AliasRecord, Any]], limit: float) -> Match | None:
+        """The best of ``ranked`` if it reaches ``limit``, marked ambiguous when others come within the margin."""
         if not ranked or ranked[0][0] < limit:
             return None
         top = self._match(name, qk, *ranked[0])
@@ -200,8 +227,11 @@ class Resolver:
             return top
         alternatives = tuple(self._match(name, qk, *item) for item in close)
         note = f"ambiguous: {', '.join(a.id for a in alternatives)} scored within {self.margin} of the best"
-        explanation = Explanation(**{**vars(top.explanation), "notes": (*top.explanation.notes, note)})
-        return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explanation, True, alternatives)
+
+        def explain() -> Explanation:
+            return replace(top.explanation, notes=(*top.explanation.notes, note))
+
+        return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explain, True, alternatives)
 
     def resolve_many(self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None) -> list[Match | None]:
         """:meth:`resolve` for many names, in the same order; each distinct name is resolved once."""

@@ -359,9 +359,28 @@ class Annotator:
             hits = self._windows(text, words, sets, covered) if any(sets) else []
             found += hits
             known_words += [w for w, x in zip(words, sets, strict=True) if x]
-            if not hits and _boundary(text, words[0][0], words[-1][1]):
-                unresolved.append((words[0][0], words[-1][1]))
+            unresolved += self._open_runs(text, words, hits, covered)
         return found, unresolved, known_words
+
+    def _open_runs(
+        self, text: str, words: list[tuple[int, int]], hits: list[tuple[int, int, Match]], covered: _Spans
+    ) -> list[tuple[int, int]]:
+        """Runs of two or more words of a name-like span that nothing claimed, less leading common
+        words and titles ("Then Jonathan Smithers" -> "Jonathan Smithers"): names for no entity."""
+        runs: list[list[tuple[int, int]]] = [[]]
+        for s, e in words:
+            if covered.overlaps(s, e) or any(hs < e and s < he for hs, he, _ in hits):
+                runs.append([])
+            else:
+                runs[-1].append((s, e))
+        out = []
+        for run in runs:
+            while run and (text[run[0][0] : run[0][1]].lower() in self.normalizer.common_words
+                           or self.normalizer.is_title((text[run[0][0] : run[0][1]].lower(),))):  # fmt: skip
+                run = run[1:]
+            if len(run) >= 2 and _boundary(text, run[0][0], run[-1][1]):
+                out.append((run[0][0], run[-1][1]))
+        return out
 
     def _windows(
         self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
@@ -388,9 +407,12 @@ class Annotator:
                 window = [x for x in sets[i : i + size] if x is not None]
                 if not window or not frozenset.intersection(*window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
-                if size == 1 and not (window[0] & self._single_part_aliases):
-                    continue  # one word alone can only be a one-word name
+                after_title = i > 0 and sets[i - 1] is None and len(text[words[i - 1][0] : words[i - 1][1]].rstrip(".")) > 1
+                if size == 1 and not after_title and not (window[0] & self._single_part_aliases):
+                    continue  # one word alone can only be a one-word name (or a family name after a title)
                 s, e = words[i][0], words[i + size - 1][1]
+                if sets[i] is None and len(text[s : words[i][1]].rstrip(".")) > 1:
+                    continue  # a title is not part of the name ("Lieutenant General Hameed")
                 if size > 1 and ((sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES)
                                  or (sets[i + size - 1] is None and text[words[i + size - 1][0] : e].lower() in _PARTICLES)):
                     continue  # a window neither starts nor ends on a particle ("Iraqi and")
@@ -400,21 +422,22 @@ class Annotator:
                 m = self._resolve(surface)
                 if m is None:
                     continue
-                if size == 1 and not self._single_word_ok(surface, m):
+                if size == 1 and not self._single_word_ok(surface, m, after_title):
                     continue
                 out.append((s, e, m))
                 for k in range(i, i + size):
                     used[k] = True
         return out
 
-    def _single_word_ok(self, surface: str, m: Match) -> bool:
+    def _single_word_ok(self, surface: str, m: Match, after_title: bool = False) -> bool:
         """One word alone is a fuzzy mention only when it is very close and not a derived word form.
 
-        A lone family name waits for the document stage; "Russian" or "Pakistani" (the alias plus a
-        suffix) are words of their own, not misspellings of "Russia" or "Pakistan".
+        A lone family name waits for the document stage, unless a title comes before it ("Lt Gen
+        Hameed"); "Russian" or "Pakistani" (the alias plus a suffix) are words of their own, not
+        misspellings of "Russia" or "Pakistan".
         """
         if any("family name only" in n for n in m.explanation.notes):
-            return False
+            return after_title and not m.ambiguous
         if m.score < _SINGLE_WORD_SCORE:
             return False
         alias = self.normalizer.key(m.alias).surface

@@ -203,6 +203,9 @@ class Annotator:
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
         self._word = lru_cache(maxsize=200_000)(self._word_uncached)
         self._part_key = lru_cache(maxsize=200_000)(lambda w: self.normalizer.name_key_part(w) if w.isascii() else w)
+        self._family_aliases = frozenset(
+            i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) > 1 and resolver.entities[a.entity].type == "person"
+        )
         self._single_part_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
         )
@@ -343,8 +346,8 @@ class Annotator:
                 near = word_sets(group if end == e0 else group[:-1])
                 if near:
                     known_words.append((s0, end))
-                    if near & single:
-                        found += self._windows(text, [(s0, end)], [near], covered)
+                    if near & single or near & self._family_aliases:
+                        found += self._windows(text, [(s0, end)], [near], covered, lone=True)
                 continue
             words = []
             pos = s0
@@ -378,24 +381,28 @@ class Annotator:
             while run and (text[run[0][0] : run[0][1]].lower() in self.normalizer.common_words
                            or self.normalizer.is_title((text[run[0][0] : run[0][1]].lower(),))):  # fmt: skip
                 run = run[1:]
+            while run and self.normalizer.is_title((text[run[-1][0] : run[-1][1]].lower(),)):
+                run = run[:-1]
             if len(run) >= 2 and _boundary(text, run[0][0], run[-1][1]):
                 out.append((run[0][0], run[-1][1]))
         return out
 
     def _windows(
-        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
+        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans,
+        lone: bool = False,
     ) -> list[tuple[int, int, Match]]:
         out: list[tuple[int, int, Match]] = []
         start = 0
         for k in range(len(words) + 1):  # a word near no name part splits the span into runs
             if k == len(words) or (sets[k] is not None and not sets[k]):
                 if k > start:
-                    out += self._run_windows(text, words[start:k], sets[start:k], covered)
+                    out += self._run_windows(text, words[start:k], sets[start:k], covered, lone)
                 start = k + 1
         return out
 
     def _run_windows(
-        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
+        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans,
+        lone: bool = False,
     ) -> list[tuple[int, int, Match]]:
         n = len(words)
         out: list[tuple[int, int, Match]] = []
@@ -408,7 +415,7 @@ class Annotator:
                 if not window or not frozenset.intersection(*window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
                 after_title = i > 0 and sets[i - 1] is None and len(text[words[i - 1][0] : words[i - 1][1]].rstrip(".")) > 1
-                if size == 1 and not after_title and not (window[0] & self._single_part_aliases):
+                if size == 1 and not (after_title or lone) and not (window[0] & self._single_part_aliases):
                     continue  # one word alone can only be a one-word name (or a family name after a title)
                 s, e = words[i][0], words[i + size - 1][1]
                 if sets[i] is None and len(text[s : words[i][1]].rstrip(".")) > 1:
@@ -422,7 +429,7 @@ class Annotator:
                 m = self._resolve(surface)
                 if m is None:
                     continue
-                if size == 1 and not self._single_word_ok(surface, m, after_title):
+                if size == 1 and not self._single_word_ok(surface, m, after_title or lone):
                     continue
                 out.append((s, e, m))
                 for k in range(i, i + size):
@@ -432,8 +439,9 @@ class Annotator:
     def _single_word_ok(self, surface: str, m: Match, after_title: bool = False) -> bool:
         """One word alone is a fuzzy mention only when it is very close and not a derived word form.
 
-        A lone family name waits for the document stage, unless a title comes before it ("Lt Gen
-        Hameed"); "Russian" or "Pakistani" (the alias plus a suffix) are words of their own, not
+        A family name alone is taken when a title comes before it ("Lt Gen Hameed") or when it is a
+        name-like span of its own ("the fall of Ghani regime"), never beside other capitalized words
+        ("Ken Burns") nor when two people share it; "Russian" or "Pakistani" (the alias plus a suffix) are words of their own, not
         misspellings of "Russia" or "Pakistan".
         """
         if any("family name only" in n for n in m.explanation.notes):

@@ -89,19 +89,17 @@ _SPAN = re.compile(
 _CAPWORD = re.compile(rf"(?<!\w)[{_UPPER}][\w'’]+(?!\w)")
 
 
-@cache
-def _length_changing_lower() -> tuple[re.Pattern[str], dict[str, str]]:
-    """Characters whose lower case is longer than one character ("İ"), and one character for each."""
-    chars = {chr(c): chr(c).lower()[0] for c in range(0x30000) if len(chr(c).lower()) != 1}
-    return re.compile("|".join(map(re.escape, chars))), chars
+# Characters whose lower case is longer than one character, with one character for each: in
+# Unicode 15 only "İ" (U+0130), whose lower case is "i" plus a combining dot (a test checks this).
+_LONG_LOWER = {"\u0130": "i"}
+_LONG_LOWER_RE = re.compile("|".join(map(re.escape, _LONG_LOWER)))
 
 
 def _lower(text: str) -> str:
     """``text`` lower-cased with its length kept, so that offsets carry over."""
     low = text.lower()
     if len(low) != len(text):
-        pattern, chars = _length_changing_lower()
-        low = pattern.sub(lambda m: chars[m.group()], text).lower()
+        low = _LONG_LOWER_RE.sub(lambda m: _LONG_LOWER[m.group()], text).lower()
     return low
 
 
@@ -323,7 +321,7 @@ class Annotator:
         return None if found is None else frozenset(found)
 
     def _fuzzy(
-        self, text: str, covered: _Spans
+        self, text: str, covered: _Spans, want_unresolved: bool = True
     ) -> tuple[list[tuple[int, int, Match]], list[tuple[int, int]], list[tuple[int, int]]]:
         """Fuzzy mentions, name-like spans left unresolved, and known single words (for back-references)."""
         found: list[tuple[int, int, Match]] = []
@@ -362,7 +360,8 @@ class Annotator:
             hits = self._windows(text, words, sets, covered) if any(sets) else []
             found += hits
             known_words += [w for w, x in zip(words, sets, strict=True) if x]
-            unresolved += self._open_runs(text, words, hits, covered)
+            if want_unresolved:
+                unresolved += self._open_runs(text, words, hits, covered)
         return found, unresolved, known_words
 
     def _open_runs(
@@ -456,7 +455,7 @@ class Annotator:
     def annotate(self, text: str, *, unresolved: bool = False) -> list[Mention]:
         exact = self._exact(text)
         covered = _Spans((s, e) for s, e, _ in exact)
-        fuzzy, open_spans, known_words = self._fuzzy(text, covered)
+        fuzzy, open_spans, known_words = self._fuzzy(text, covered, unresolved)
         mentions = [self._mention(text, s, e, m, "exact") for s, e, m in exact]
         mentions += [self._mention(text, s, e, m, "fuzzy") for s, e, m in fuzzy]
         mentions.sort(key=lambda m: m.start)
@@ -593,9 +592,9 @@ class Annotator:
                 continue
             tok = key.tokens[0]
             best = seen.get(tok)
-            if best is None:
-                close = [(token_similarity(tok, fam)[0], fam) for fam in seen]
-                sim, fam = max(close)
+            if best is None and len(tok) >= 4:
+                close = [(token_similarity(tok, fam)[0], fam) for fam in seen if abs(len(fam) - len(tok)) <= 2]
+                sim, fam = max(close, default=(0.0, ""))
                 best = seen[fam] if sim >= 0.85 else None
             if best is not None:
                 note = f"family name refers back to '{best.text}' at {best.start}"

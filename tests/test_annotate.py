@@ -407,3 +407,10 @@ def test_nothing_in_empty_text(resolver: Resolver, text: str) -> None:
     assert resolver.annotate(text) == []
     assert resolver.annotate(text, unresolved=True) == []
     assert resolver.annotate_many([text]) == [[]]
+
+
+def test_only_dotted_capital_i_lowercases_to_two_characters() -> None:
+    """The scanner keeps offsets by mapping such characters itself: the table must be complete."""
+    from resolver.annotate import _LONG_LOWER
+
+    assert {chr(c) for c in range(0x110000) if len(chr(c).lower()) != 1} == set(_LONG_LOWER)

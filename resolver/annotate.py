@@ -131,18 +131,23 @@ def _automaton(patterns: dict[str, set[int]]) -> Any:
     return automaton
 
 
-_LOWER_LETTER = re.compile(r"[a-z\u00df-\u00ff\u0430-\u045f\u03b1-\u03c9]")
-_UPPER_LETTER = re.compile(r"[A-Z\u00c0-\u00de\u0410-\u042f\u0391-\u03a9]")
 
 
-def _line_is_caps(text: str, pos: int) -> bool:
-    """True when the line around ``pos`` is written in capitals (a headline): case says nothing there."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    line = text[start : end if end != -1 else len(text)]
-    upper = len(_UPPER_LETTER.findall(line))
-    lower = len(_LOWER_LETTER.findall(line))
-    return upper + lower >= 12 and upper > 4 * lower
+_LONG_WORD = re.compile(r"[^\W\d_]{5,}")
+
+
+def _in_capitals(text: str, start: int, end: int) -> bool:
+    """True when the words around a hit are written in capitals (a headline): case says nothing
+    there. Only words of five letters or more count, so that a list of acronyms is not a headline."""
+    head = text[max(0, start - 60) : start]
+    head = head[max(head.rfind(c) for c in ".!?\n") + 1 :]  # the same sentence and line only
+    tail = text[end : end + 60]
+    stops = [i for i in (tail.find(c) for c in ".!?\n") if i != -1]
+    tail = tail[: min(stops)] if stops else tail
+    before = _LONG_WORD.findall(head)[-3:]
+    after = _LONG_WORD.findall(tail)[:3]
+    words = before + after
+    return len(words) >= 2 and sum(w.isupper() for w in words) * 4 >= len(words) * 3
 
 
 class _Spans:
@@ -246,29 +251,24 @@ class Annotator:
     # -- stage 1: exact ------------------------------------------------------------------------------
     def _exact(self, text: str) -> list[tuple[int, int, Match]]:
         hits: list[tuple[int, int, tuple[int, ...], bool]] = []
-        for automaton, haystack, strict in ((self.folded, _lower(text), False), (self.cased, text, True)):
+        spaced = f" {_NON_WORD.sub(' ', text)} "  # offsets shift by one; every hit is a run of whole words
+        for automaton, haystack, strict in ((self.folded, _lower(spaced), False), (self.cased, spaced, True)):
             if automaton is None:
                 continue
-            spaced = f" {_NON_WORD.sub(' ', haystack)} "  # offsets shift by one; every hit is a whole word run
-            for end_idx, (length, ids) in automaton.iter(spaced):
+            for end_idx, (length, ids) in automaton.iter(haystack):
                 start, end = end_idx - length + 1, end_idx - 1
                 if end < len(text) and unicodedata.category(text[end]).startswith("M"):
                     continue  # the word goes on with a combining mark
                 hits.append((start, end, ids, strict))
         # leftmost-longest: at each place the longest acceptable form wins, later forms may not overlap it
         hits.sort(key=lambda h: (h[0], h[0] - h[1]))
-        caps: dict[int, bool] = {}
         out = []
         last_end = -1
         for start, end, ids, strict in hits:
             if start < last_end:
                 continue
-            if strict:
-                line = text.rfind("\n", 0, start) + 1
-                if line not in caps:
-                    caps[line] = _line_is_caps(text, start)
-                if caps[line]:
-                    continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
+            if strict and _in_capitals(text, start, end):
+                continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
             elif all(self._needs_capitals[i] for i in ids) and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
             m = self._exact_match(text[start:end], ids)
@@ -380,7 +380,8 @@ class Annotator:
             while run and (text[run[0][0] : run[0][1]].lower() in self.normalizer.common_words
                            or self.normalizer.is_title((text[run[0][0] : run[0][1]].lower(),))):  # fmt: skip
                 run = run[1:]
-            while run and self.normalizer.is_title((text[run[-1][0] : run[-1][1]].lower(),)):
+            while run and (self.normalizer.is_title((text[run[-1][0] : run[-1][1]].lower(),))
+                           or text[run[-1][0] : run[-1][1]].lower() in self._connectives):  # fmt: skip
                 run = run[:-1]
             if len(run) >= 2 and _boundary(text, run[0][0], run[-1][1]):
                 out.append((run[0][0], run[-1][1]))
@@ -413,11 +414,11 @@ class Annotator:
                 window = [x for x in sets[i : i + size] if x is not None]
                 if not window or not frozenset.intersection(*window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
-                after_title = i > 0 and sets[i - 1] is None and len(text[words[i - 1][0] : words[i - 1][1]].rstrip(".")) > 1
+                after_title = i > 0 and sets[i - 1] is None and self._is_title_word(text[words[i - 1][0] : words[i - 1][1]])
                 if size == 1 and not (after_title or lone) and not (window[0] & self._single_part_aliases):
                     continue  # one word alone can only be a one-word name (or a family name after a title)
                 s, e = words[i][0], words[i + size - 1][1]
-                if sets[i] is None and len(text[s : words[i][1]].rstrip(".")) > 1:
+                if sets[i] is None and self._is_title_word(text[s : words[i][1]]):
                     continue  # a title is not part of the name ("Lieutenant General Hameed")
                 if size > 1 and ((sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES)
                                  or (sets[i + size - 1] is None and text[words[i + size - 1][0] : e].lower() in _PARTICLES)):
@@ -434,6 +435,10 @@ class Annotator:
                 for k in range(i, i + size):
                     used[k] = True
         return out
+
+    def _is_title_word(self, word: str) -> bool:
+        low = word.rstrip(".").lower()
+        return len(low) > 1 and low not in _PARTICLES and self.normalizer.is_title((low,))
 
     def _single_word_ok(self, surface: str, m: Match, after_title: bool = False) -> bool:
         """One word alone is a fuzzy mention only when it is very close and not a derived word form.

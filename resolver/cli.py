@@ -766,3 +766,4 @@ def _evaluation_table(result: Evaluation, gold_file: str, types: set[str] | None
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+from . import cli_scale  # noqa: E402,F401

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 __all__ = ["Annotator", "Mention"]
 
+import gc
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import product
@@ -58,9 +60,14 @@ class Mention:
     type: str | None
     score: float
     kind: str  # exact | fuzzy | coreference | acronym | unresolved
-    explanation: Explanation | None = None
+    match: Match | None = field(default=None, repr=False, compare=False)
     alternatives: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def explanation(self) -> Explanation | None:
+        """How the name was matched (computed on first use), or None for an unresolved name."""
+        return None if self.match is None else self.match.explanation
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -121,12 +128,13 @@ def _capitalized(surface: str, connectives: frozenset[str]) -> bool:
     return bool(words) and all(w[0].isupper() for w in words)
 
 
-def _automaton(patterns: dict[str, set[int]]) -> Any:
+def _automaton(patterns: dict[str, set[int]], needs_capitals: Callable[[int], bool]) -> Any:
+    """An Aho-Corasick automaton of " form " patterns -> (length, alias ids, written with capitals only)."""
     if not patterns:
         return None
     automaton = ahocorasick.Automaton()
     for form, ids in patterns.items():
-        automaton.add_word(form, (len(form), tuple(sorted(ids))))  # the form is " name " with its spaces
+        automaton.add_word(form, (len(form), tuple(sorted(ids)), all(needs_capitals(i) for i in ids)))
     automaton.make_automaton()
     return automaton
 
@@ -148,6 +156,32 @@ def _in_capitals(text: str, start: int, end: int) -> bool:
     after = _LONG_WORD.findall(tail)[:3]
     words = before + after
     return len(words) >= 2 and sum(w.isupper() for w in words) * 4 >= len(words) * 3
+
+
+def _may_match(sets: list[frozenset[int] | None], single: frozenset[int]) -> bool:
+    """Whether any window of a span could be a name: a word near a one-word name, two neighbouring
+    distinctive words near the same alias, or a title, particle or initial beside a known word."""
+    if not any(sets):
+        return False
+    if None in sets:
+        return True
+    known = [x for x in sets if x]
+    if any(x & single for x in known):
+        return True
+    return any(a & b for a, b in zip(sets, sets[1:]) if a and b)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: annotating makes many small objects and no cycles, and
+    each collection would walk the resolver's large, long-lived tables (a quarter of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Spans:
@@ -189,11 +223,10 @@ class Annotator:
             target = cased if rec.case_sensitive else folded
             for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive):
                 target.setdefault(form, set()).add(a_idx)
-        self.folded = _automaton(folded)
-        self.cased = _automaton(cased)
-        self._needs_capitals = [
-            not a.case_sensitive and self.normalizer.is_common(self.normalizer.key(a.text).surface) for a in resolver.index.aliases
-        ]
+        aliases = resolver.index.aliases
+        needs_capitals = [not a.case_sensitive and self.normalizer.is_common(self.normalizer.key(a.text).surface) for a in aliases]
+        self.folded = _automaton(folded, needs_capitals.__getitem__)
+        self.cased = _automaton(cased, needs_capitals.__getitem__)
         self._resolve = lru_cache(maxsize=200_000)(resolver.resolve)
         self._exact_match = lru_cache(maxsize=200_000)(resolver.exact_match)
         self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
@@ -205,6 +238,7 @@ class Annotator:
                     self._family[e_idx] = key[-1]
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
         self._word = lru_cache(maxsize=200_000)(self._word_uncached)
+        self._part_token = lru_cache(maxsize=200_000)(self._part_token_uncached)
         self._part_key = lru_cache(maxsize=200_000)(lambda w: self.normalizer.name_key_part(w) if w.isascii() else w)
         self._family_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) > 1 and resolver.entities[a.entity].type == "person"
@@ -250,26 +284,26 @@ class Annotator:
 
     # -- stage 1: exact ------------------------------------------------------------------------------
     def _exact(self, text: str) -> list[tuple[int, int, Match]]:
-        hits: list[tuple[int, int, tuple[int, ...], bool]] = []
+        hits: list[tuple[int, int, tuple[int, ...], bool, bool]] = []
         spaced = f" {_NON_WORD.sub(' ', text)} "  # offsets shift by one; every hit is a run of whole words
         for automaton, haystack, strict in ((self.folded, _lower(spaced), False), (self.cased, spaced, True)):
             if automaton is None:
                 continue
-            for end_idx, (length, ids) in automaton.iter(haystack):
+            for end_idx, (length, ids, capitals) in automaton.iter(haystack):
                 start, end = end_idx - length + 1, end_idx - 1
-                if end < len(text) and unicodedata.category(text[end]).startswith("M"):
+                if end < len(text) and not text[end].isspace() and unicodedata.category(text[end]).startswith("M"):
                     continue  # the word goes on with a combining mark
-                hits.append((start, end, ids, strict))
+                hits.append((start, end, ids, strict, capitals))
         # leftmost-longest: at each place the longest acceptable form wins, later forms may not overlap it
         hits.sort(key=lambda h: (h[0], h[0] - h[1]))
         out = []
         last_end = -1
-        for start, end, ids, strict in hits:
+        for start, end, ids, strict, capitals in hits:
             if start < last_end:
                 continue
             if strict and _in_capitals(text, start, end):
                 continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
-            elif all(self._needs_capitals[i] for i in ids) and not _capitalized(text[start:end], self._connectives):
+            elif capitals and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
             m = self._exact_match(text[start:end], ids)
             if m is not None:
@@ -288,11 +322,14 @@ class Annotator:
         """
         if word.isascii() and word.isalpha():  # the common case, without the whole pipeline
             low = word.lower()
-            if low in _PARTICLES or self.normalizer.is_title((low,)):
+            if len(low) == 1 or low in _PARTICLES:
                 return None
-            if len(low) == 1:
+            normalizer = self.normalizer
+            skel = normalizer.skeleton(low)
+            if (skel,) in normalizer._titles:
                 return None
-            return self._aliases_near((self.normalizer.name_key_part(low),))
+            hit = normalizer.name_variants.get((skel,)) or normalizer.org_variants.get((skel,))
+            return self._aliases_near((hit[0] if hit is not None and len(hit) == 1 else skel,))
         key = self.normalizer.key(word)
         if not key.tokens:
             return frozenset()
@@ -301,6 +338,13 @@ class Annotator:
         if all(t in _PARTICLES for t in key.surface):
             return None
         return self._aliases_near(key.tokens)
+
+    def _part_token_uncached(self, word: str) -> str | None:
+        """The key of a one-part word ("Ivanov" -> "ivanov"), or None if the word makes several parts."""
+        if word.isascii() and word.isalpha():
+            return self.normalizer.name_key_part(word.lower())
+        tokens = self.normalizer.key(word).tokens
+        return tokens[0] if len(tokens) == 1 else None
 
     def _aliases_near(self, tokens: tuple[str, ...]) -> frozenset[int] | None:
         """Aliases with a part near each of ``tokens``; ``None`` (no constraint) for parts so common
@@ -329,15 +373,16 @@ class Annotator:
         known_words: list[tuple[int, int]] = []
         single = self._single_part_aliases
         word_sets = self._word
-        starts, ends = covered.starts, covered.ends
-        n_cov = len(starts)
-        c = 0  # spans come in text order: walk the exact hits alongside instead of searching them
-        for span in _SPAN.finditer(text):
+        # the exact mentions blanked out: spans are only looked for between them
+        pieces = []
+        pos = 0
+        for start, end in zip(covered.starts, covered.ends, strict=True):
+            pieces += (text[pos:start], " " * (end - start))
+            pos = end
+        pieces.append(text[pos:])
+        masked = "".join(pieces)
+        for span in _SPAN.finditer(masked):
             s0, e0 = span.span()
-            while c < n_cov and ends[c] <= s0:
-                c += 1
-            if c < n_cov and starts[c] <= s0 and e0 <= ends[c]:
-                continue  # inside an exact mention
             group = span.group()
             if " " not in group and "\t" not in group:  # one word: the most common span, kept cheap
                 end = e0 - 1 if group[-1] in ".,;:" and len(group) > 2 else e0
@@ -350,14 +395,14 @@ class Annotator:
             words = []
             pos = s0
             for w in group.split():
-                start = text.index(w, pos)
+                start = masked.index(w, pos)
                 end = start + len(w)
                 pos = end
                 if w[-1] in ".,;:" and len(w) > 2:
                     end -= 1
                 words.append((start, end))
-            sets = [self._word(text[s:e]) for s, e in words]
-            hits = self._windows(text, words, sets, covered) if any(sets) else []
+            sets = [word_sets(text[s:e]) for s, e in words]
+            hits = self._windows(text, words, sets, covered) if _may_match(sets, single) else []
             found += hits
             known_words += [w for w, x in zip(words, sets, strict=True) if x]
             if want_unresolved:
@@ -458,6 +503,10 @@ class Annotator:
 
     # -- stage 3: the document -------------------------------------------------------------------------
     def annotate(self, text: str, *, unresolved: bool = False) -> list[Mention]:
+        with gc_paused():
+            return self._annotate(text, unresolved)
+
+    def _annotate(self, text: str, unresolved: bool) -> list[Mention]:
         exact = self._exact(text)
         covered = _Spans((s, e) for s, e, _ in exact)
         fuzzy, open_spans, known_words = self._fuzzy(text, covered, unresolved)
@@ -476,7 +525,7 @@ class Annotator:
         return mentions
 
     def _mention(self, text: str, start: int, end: int, m: Match, kind: str) -> Mention:
-        return Mention(start, end, text[start:end], m.id, m.name, m.type, m.score, kind, m.explanation,
+        return Mention(start, end, text[start:end], m.id, m.name, m.type, m.score, kind, m,
                        tuple(a.id for a in m.alternatives) if m.ambiguous else ())  # fmt: skip
 
     def _context_score(self, entity: Entity, window: set[str], doc_ids: set[str]) -> tuple[float, list[str]]:
@@ -570,7 +619,7 @@ class Annotator:
                     mentions.remove(taken_by)  # defined in this text, the acronym beats the gazetteer's other entity
                 note = f"acronym '{acro}' defined after '{source.text}' at {source.start}"
                 extra.append(Mention(s, e, acro, source.id, source.name, source.type, source.score, "acronym",
-                                     source.explanation, (), (note,)))  # fmt: skip
+                                     source.match, (), (note,)))  # fmt: skip
                 taken.add(s, e)
         return sorted(mentions + extra, key=lambda m: m.start)
 
@@ -592,10 +641,9 @@ class Annotator:
                 p += 1
             if not seen or taken.overlaps(s, e):
                 continue
-            key = self.normalizer.key(text[s:e])
-            if len(key.tokens) != 1:
+            tok = self._part_token(text[s:e])
+            if tok is None:
                 continue
-            tok = key.tokens[0]
             best = seen.get(tok)
             if best is None and len(tok) >= 4:
                 close = [(token_similarity(tok, fam)[0], fam) for fam in seen if abs(len(fam) - len(tok)) <= 2]
@@ -604,7 +652,7 @@ class Annotator:
             if best is not None:
                 note = f"family name refers back to '{best.text}' at {best.start}"
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
-                                     best.explanation, (), (note,)))  # fmt: skip
+                                     best.match, (), (note,)))  # fmt: skip
                 taken.add(s, e)
         return sorted(mentions + extra, key=lambda m: m.start)
 

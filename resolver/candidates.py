@@ -4,8 +4,9 @@ The index holds, for every alias the rules produced:
 
 * ``exact``: the full normalized key (and the key written as one word) -> aliases;
 * ``postings``: each name part -> aliases containing it;
-* ``deletes``: each name part of 4+ letters with one letter deleted -> the parts it came from
-  (a symmetric-deletion index: two parts within one edit, or one transposition, share a deletion);
+* ``deletes``: each name part -> itself, and each name part of 4+ letters with one letter deleted
+  -> the parts it came from (a symmetric-deletion index: two parts within one edit, or one
+  transposition, share a key);
 * ``phonetic``: the Metaphone code of each part -> the parts that sound like it.
 
 A query's parts are looked up in those tables; aliases are ranked by how many query parts found
@@ -65,28 +66,31 @@ class CandidateIndex:
                 continue  # short and common-word aliases match only exactly
             for tok in set(rec.tokens):
                 postings[tok].append(i)
-        deletes: defaultdict[str, list[str]] = defaultdict(list)
+        # neighbours: every indexed part under itself, and under each of its one-letter deletions
+        # (parts of 4+ letters): two parts within one edit share a key, found in one probe per form
+        neighbours: defaultdict[str, list[str]] = defaultdict(list)
         phonetic: defaultdict[str, list[str]] = defaultdict(list)
         for tok in postings:
+            neighbours[tok].append(tok)
             if len(tok) >= _MIN_FUZZY:
                 for d in deletions(tok):
-                    deletes[d].append(tok)
+                    neighbours[d].append(tok)
                 phonetic[_metaphone(tok)].append(tok)
         self.exact = dict(exact)
         self.postings = dict(postings)
-        self.deletes = dict(deletes)
+        self.deletes = {k: tuple(v) for k, v in neighbours.items()}
         self.phonetic = dict(phonetic)
 
     def similar_parts(self, token: str) -> set[str]:
         """Indexed name parts within one edit of ``token`` or sounding like it."""
-        found = {token} if token in self.postings else set()
+        near = self.deletes
         if len(token) < _MIN_FUZZY:
-            return found
-        found.update(self.deletes.get(token, ()))
+            return {token} if token in self.postings else set()
+        found = set(near.get(token, ()))
         for d in deletions(token):
-            if d in self.postings:
-                found.add(d)
-            found.update(self.deletes.get(d, ()))
+            hit = near.get(d)
+            if hit:
+                found.update(hit)
         found.update(self.phonetic.get(_metaphone(token), ()))
         return found
 

@@ -83,6 +83,7 @@ class Normalizer:
     def __init__(self, rules: RuleSet | None = None, *, compiled: Mapping[str, Any] | None = None) -> None:
         self.rules = rules or default_rules()
         self._patterns = self.rules.patterns
+        self._rewrites = tuple((p.source, p.target, p.where) for p in self._patterns)
         self._skeleton_cache = lru_cache(maxsize=262144)(self._skeleton_uncached)
         self._script = {ord(c): t for c, t in self.rules.script_map}
         if compiled is not None:  # tables computed earlier by `compiled_tables`, read from an index file
@@ -123,16 +124,21 @@ class Normalizer:
         return self._skeleton_cache(token)
 
     def _skeleton_uncached(self, token: str) -> str:
-        for _ in range(len(token) + 1):
+        rewrites = self._rewrites
+        for _ in range(len(token) + 1):  # rewrites never lengthen a part, nor feed one another in a loop
             before = token
-            for p in self._patterns:
-                if p.source in token:
-                    token = p.apply(token)
+            for source, target, where in rewrites:
+                if source in token:
+                    if where == "any":
+                        token = token.replace(source, target)
+                    elif where == "end":
+                        if token.endswith(source):
+                            token = token[: -len(source)] + target
+                    elif token.startswith(source):
+                        token = target + token[len(source) :]
             if token == before:
                 break
-        if self.rules.collapse_double_letters:
-            token = _collapse(token)
-        return token
+        return _collapse(token) if self.rules.collapse_double_letters else token
 
     def _skeleton_traced(self, token: str, note: Callable[[str, str, str], None]) -> str:
         for _ in range(len(token) + 1):
@@ -296,14 +302,12 @@ class Normalizer:
         return all(t in self.common_words or t in self.acronym_skip_words for t in surface)
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
 def _collapse(token: str) -> str:
-    if len(token) < 2:
-        return token
-    out = [token[0]]
-    for ch in token[1:]:
-        if ch != out[-1]:
-            out.append(ch)
-    return "".join(out)
+    """Doubled letters once: "hassan" -> "hasan"."""
+    return _DOUBLED.sub(r"\1", token)
 
 
 @cache

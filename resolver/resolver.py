@@ -235,11 +235,14 @@ class Resolver:
 
     def resolve_many(self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None) -> list[Match | None]:
         """:meth:`resolve` for many names, in the same order; each distinct name is resolved once."""
+        from .annotate import gc_paused
+
         names = list(names)
         done: dict[str, Match | None] = {}
-        for name in names:
-            if name not in done:
-                done[name] = self.resolve(name, threshold=threshold)
+        with gc_paused():
+            for name in names:
+                if name not in done:
+                    done[name] = self.resolve(name, threshold=threshold)
         return [done[name] for name in names]
 
     @property

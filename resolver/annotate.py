@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import product
+from itertools import pairwise, product
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -168,7 +168,7 @@ def _may_match(sets: list[frozenset[int] | None], single: frozenset[int]) -> boo
     known = [x for x in sets if x]
     if any(x & single for x in known):
         return True
-    return any(a & b for a, b in zip(sets, sets[1:]) if a and b)
+    return any(a & b for a, b in pairwise(sets) if a and b)
 
 
 @contextmanager
@@ -374,7 +374,7 @@ class Annotator:
         single = self._single_part_aliases
         word_sets = self._word
         # the exact mentions blanked out: spans are only looked for between them
-        pieces = []
+        pieces: list[str] = []
         pos = 0
         for start, end in zip(covered.starts, covered.ends, strict=True):
             pieces += (text[pos:start], " " * (end - start))

@@ -158,6 +158,10 @@ def _in_capitals(text: str, start: int, end: int) -> bool:
     return len(words) >= 2 and sum(w.isupper() for w in words) * 4 >= len(words) * 3
 
 
+def _family_only(m: Mention) -> bool:
+    return m.kind == "fuzzy" and m.match is not None and any("family name only" in n for n in m.match.explanation.notes)
+
+
 def _may_match(sets: list[frozenset[int] | None], single: frozenset[int]) -> bool:
     """Whether any window of a span could be a name: a word near a one-word name, two neighbouring
     distinctive words near the same alias, or a title, particle or initial beside a known word."""
@@ -516,6 +520,7 @@ class Annotator:
         mentions = self._decide_namesakes(text, mentions)
         mentions = self._acronyms_defined(text, mentions)
         mentions = self._back_references(text, mentions, known_words)
+        mentions = self._drop_embedded_places(text, mentions)
         if unresolved:
             taken = _Spans((m.start, m.end) for m in mentions)
             for s, e in open_spans:
@@ -527,6 +532,24 @@ class Annotator:
     def _mention(self, text: str, start: int, end: int, m: Match, kind: str) -> Mention:
         return Mention(start, end, text[start:end], m.id, m.name, m.type, m.score, kind, m,
                        tuple(a.id for a in m.alternatives) if m.ambiguous else ())  # fmt: skip
+
+    def _drop_embedded_places(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """A one-word place inside a longer capitalized name is a modifier of that name, not a
+        mention of the place: "Pakistan Observer", "Tehrik-e-Labbaik Pakistan", "North America"."""
+        taken = _Spans((m.start, m.end) for m in mentions)
+        out = []
+        for m in mentions:
+            if m.type == "location" and m.kind == "exact" and " " not in m.text and not _in_capitals(text, m.start, m.end):
+                after = _NEXT_WORD.match(text, m.end)
+                before = _PREV_WORD.search(text, max(0, m.start - 40), m.start)
+                if after and after.group(1)[0].isupper() and not taken.overlaps(after.start(1), after.end(1)):
+                    continue
+                if before and before.group(1)[0].isupper() and not taken.overlaps(before.start(1), before.end(1)):
+                    sentence_start = not text[: before.start(1)].rstrip() or text[: before.start(1)].rstrip()[-1] in ".!?:\n\"“"
+                    if not (sentence_start and before.group(1).lower() in self.normalizer.common_words):
+                        continue
+            out.append(m)
+        return out
 
     def _context_score(self, entity: Entity, window: set[str], doc_ids: set[str]) -> tuple[float, list[str]]:
         """How well the words and entities around a mention fit an entity's facts."""
@@ -625,6 +648,11 @@ class Annotator:
 
     def _back_references(self, text: str, mentions: list[Mention], words: list[tuple[int, int]]) -> list[Mention]:
         """"Ivanov said" after "Sergei Ivano": a lone family name refers back to the person named before."""
+        full = [m for m in mentions if m.type == "person" and m.id and not _family_only(m)]
+        families = {self._family.get(self._by_id.get(m.id or "", -1)) for m in full}
+        # a family name found alone ("Medvedev") after a full mention is a back-reference to it
+        mentions = [m for m in mentions if not (_family_only(m) and self._part_token(m.text) in families
+                                               and any(f.start < m.start for f in full))]  # fmt: skip
         persons = [m for m in mentions if m.type == "person" and m.id]
         if not persons:
             return mentions
@@ -657,6 +685,8 @@ class Annotator:
         return sorted(mentions + extra, key=lambda m: m.start)
 
 
+_NEXT_WORD = re.compile(r"[ -]([^\W\d_][\w'’]*)")
+_PREV_WORD = re.compile(r"([^\W\d_][\w'’]*)[ -]$")
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
 _DEFINED = re.compile(r"\(([A-Z][A-Z0-9&]{1,9})\)")
 _STOP = frozenset({"the", "and", "for", "with", "from", "that", "this", "was", "were", "has", "had", "have", "its", "his", "her", "said", "who", "which"})  # fmt: skip

@@ -539,7 +539,7 @@ class Annotator:
         taken = _Spans((m.start, m.end) for m in mentions)
         out = []
         for m in mentions:
-            if m.type == "location" and m.kind == "exact" and " " not in m.text and not _in_capitals(text, m.start, m.end):
+            if m.type == "location" and m.kind == "exact" and " " not in m.text and not m.text.isupper():
                 after = _NEXT_WORD.match(text, m.end)
                 before = _PREV_WORD.search(text, max(0, m.start - 40), m.start)
                 if after and after.group(1)[0].isupper() and not taken.overlaps(after.start(1), after.end(1)):

@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise, product
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 _NON_WORD = re.compile(r"[^\w ]")
 _MAX_WINDOW = 5
+_WINDOW_CANDIDATES = 12  # aliases scored per window of text: the index ranks the likely ones first
 _COMMON_PART = 5000  # a name part in more aliases than this constrains nothing
 _SINGLE_WORD_SCORE = 0.9
 _CONTEXT_CHARS = 250
@@ -159,7 +160,7 @@ def _in_capitals(text: str, start: int, end: int) -> bool:
 
 
 def _family_only(m: Mention) -> bool:
-    return m.kind == "fuzzy" and m.match is not None and any("family name only" in n for n in m.match.explanation.notes)
+    return m.kind == "fuzzy" and m.match is not None and any("family name only" in n for n in m.match.notes)
 
 
 def _may_match(sets: list[frozenset[int] | None], single: frozenset[int]) -> bool:
@@ -219,19 +220,24 @@ class Annotator:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.normalizer = resolver.normalizer
+        self._variant_forms = lru_cache(maxsize=None)(self._variant_forms_uncached)
         # two automata: case-insensitive forms scanned in the lower-cased text, and the forms of
         # short and common-word aliases ("IS", "Dawn", "The Nation") scanned in the text as written
         folded: dict[str, set[int]] = {}
         cased: dict[str, set[int]] = {}
         for a_idx, rec in enumerate(resolver.index.aliases):
             target = cased if rec.case_sensitive else folded
-            for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive):
+            variants = resolver.entities[rec.entity].type != "location"  # name-part classes are for people and bodies
+            for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive, variants=variants):
                 target.setdefault(form, set()).add(a_idx)
         aliases = resolver.index.aliases
-        needs_capitals = [not a.case_sensitive and self.normalizer.is_common(self.normalizer.key(a.text).surface) for a in aliases]
+        needs_capitals = [  # one-word common aliases are case-sensitive already: only longer ones need a look
+            len(a.cased) > 1 and not a.case_sensitive and self.normalizer.is_common(tuple(t.lower() for t in a.cased))
+            for a in aliases
+        ]
         self.folded = _automaton(folded, needs_capitals.__getitem__)
         self.cased = _automaton(cased, needs_capitals.__getitem__)
-        self._resolve = lru_cache(maxsize=200_000)(resolver.resolve)
+        self._resolve = lru_cache(maxsize=200_000)(partial(resolver.resolve, candidates=_WINDOW_CANDIDATES))
         self._exact_match = lru_cache(maxsize=200_000)(resolver.exact_match)
         self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
         self._family: dict[int, str] = {}
@@ -252,7 +258,7 @@ class Annotator:
         )
 
     # -- building the automata ---------------------------------------------------------------------
-    def _variant_forms(self, folded: str) -> list[str]:
+    def _variant_forms_uncached(self, folded: str) -> list[str]:
         """Spellings of one name part from its equivalence class ("sergei" -> "sergey", "serguei" ...)."""
         skel = self.normalizer.skeleton(folded)
         canonical = self.normalizer.name_variants.get((skel,)) or self.normalizer.org_variants.get((skel,))
@@ -261,7 +267,7 @@ class Annotator:
         forms = _class_forms(self.normalizer).get(canonical, [])
         return [folded, *(f for f in forms if f != folded)][:6]
 
-    def _scan_patterns(self, text: str, kind: str, *, lower: bool) -> set[str]:
+    def _scan_patterns(self, text: str, kind: str, *, lower: bool, variants: bool = True) -> set[str]:
         """The literal forms under which an alias is searched, each between two spaces (word
         boundaries, since the scanned copy of the text has every non-word character as a space):
         as written (lower-cased unless it is case-sensitive), dotted acronyms, and the spellings
@@ -275,15 +281,16 @@ class Annotator:
         if kind == "acronym" or (text.isupper() and 2 <= len(text) <= 6 and text.isalpha()):
             forms.add(".".join(base) + ".")
         words = base.split(" ")
-        if lower and 1 < len(words) <= 4 and all(w.isalpha() and w.isascii() for w in words):
+        if variants and lower and 1 < len(words) <= 4 and all(w.isalpha() and w.isascii() for w in words):
             options = [self._variant_forms(w) for w in words]
             forms.update(" ".join(combo) for combo in list(product(*options))[:24])
         out = set()
         for form in forms:
-            spaced = _NON_WORD.sub(" ", form)
+            spaced = _NON_WORD.sub(" ", form) if not form.isalnum() else form
             if spaced.strip():
                 out.add(f" {spaced} ")
-                out.add(f" {spaced.rstrip()} ")  # "I.S.I" as well as "I.S.I."
+                if spaced[-1] == " ":
+                    out.add(f" {spaced.rstrip()} ")  # "I.S.I" as well as "I.S.I."
         return out
 
     # -- stage 1: exact ------------------------------------------------------------------------------
@@ -497,7 +504,7 @@ class Annotator:
         ("Ken Burns") nor when two people share it; "Russian" or "Pakistani" (the alias plus a suffix) are words of their own, not
         misspellings of "Russia" or "Pakistan".
         """
-        if any("family name only" in n for n in m.explanation.notes):
+        if any("family name only" in n for n in m.notes):
             return after_title and not m.ambiguous
         if m.score < _SINGLE_WORD_SCORE:
             return False

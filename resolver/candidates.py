@@ -48,7 +48,7 @@ def deletions(token: str) -> set[str]:
 
 
 _MIN_FUZZY = 4
-_COMMON = 2000  # a part in more aliases than this only confirms candidates that rarer parts found
+_COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
 class CandidateIndex:

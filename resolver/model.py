@@ -144,6 +144,7 @@ class Match:
     explain: Callable[[], Explanation] = field(repr=False, compare=False)
     ambiguous: bool = False
     alternatives: tuple[Match, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the scoring notes, without tracing
 
     @cached_property
     def explanation(self) -> Explanation:

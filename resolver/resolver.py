@@ -159,7 +159,7 @@ class Resolver:
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
         entity = self.entities[e_idx]
         return Match(entity.id, entity.name, entity.type, round(score, 6), name, rec.text,
-                     lambda: self._explain(name, qk, rec, detail))  # fmt: skip
+                     lambda: self._explain(name, qk, rec, detail), notes=tuple(detail[1]))  # fmt: skip
 
     def _explain(self, name: str, qk: NameKey, rec: AliasRecord, detail: Any) -> Explanation:
         comparisons, notes = detail
@@ -207,14 +207,15 @@ class Resolver:
         qk, ranked = self._scored(name, limit=max(50, 4 * k))
         return [self._match(name, qk, *item) for item in ranked[:k] if item[0] > 0]
 
-    def resolve(self, name: str, *, threshold: float | None = None) -> Match | None:
+    def resolve(self, name: str, *, threshold: float | None = None, candidates: int = 50) -> Match | None:
         """The entity ``name`` refers to, or None when no entity scores at least the threshold.
 
         When other entities score within ``margin`` of the best, the match is ``ambiguous`` and
-        lists them in ``alternatives``.
+        lists them in ``alternatives``. ``candidates`` bounds how many aliases the index proposes
+        for scoring (best first).
         """
         limit = self.threshold if threshold is None else threshold
-        qk, ranked = self._scored(name)
+        qk, ranked = self._scored(name, candidates)
         return self._decide(name, qk, ranked, limit)
 
     def _decide(self, name: str, qk: NameKey, ranked: list[tuple[float, int, AliasRecord, Any]], limit: float) -> Match | None:
@@ -231,7 +232,7 @@ class Resolver:
         def explain() -> Explanation:
             return replace(top.explanation, notes=(*top.explanation.notes, note))
 
-        return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explain, True, alternatives)
+        return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explain, True, alternatives, top.notes)
 
     def resolve_many(self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None) -> list[Match | None]:
         """:meth:`resolve` for many names, in the same order; each distinct name is resolved once."""

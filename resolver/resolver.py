@@ -80,6 +80,13 @@ class Resolver:
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
         self.index = CandidateIndex(built.aliases)
         self._annotator: Annotator | None = None
+        # each alias's parts as spelled, where an equivalence class rewrote them ("aleksandr" for
+        # "alexander"), so that a misspelling is also compared with the spelling it misspells
+        skeleton = self.normalizer.skeleton
+        self._spelled: list[tuple[str, ...] | None] = []
+        for rec in built.aliases:
+            spelled = tuple(skeleton(t.lower()) for t in rec.cased)
+            self._spelled.append(spelled if len(spelled) == len(rec.tokens) and spelled != rec.tokens else None)
         self._country_words: dict[str, str] = {}
         for rec in built.aliases:  # one-word names of countries, to recognise "Pakistan ISI"
             entity = self.entities[rec.entity]
@@ -138,11 +145,13 @@ class Resolver:
                 scored = (value, detail, notes)
             else:
                 entity = self.entities[rec.entity]
-                s = compare(qk.tokens, rec.tokens, person=entity.type == "person", family_index=rec.family_index)
+                person = entity.type == "person"
+                alt = self._spelled[a_idx]
+                s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
                 own = self._own_country_words(qk.tokens, entity)
                 if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
                     rest = tuple(t for t in qk.tokens if t not in own)
-                    s2 = compare(rest, rec.tokens, person=entity.type == "person", family_index=rec.family_index)
+                    s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
                     if s2.score > s.score:
                         note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
                         s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)

@@ -1,11 +1,13 @@
 """Scoring: how alike a query name and an alias are, as one number in [0, 1] with its reasons.
 
-The method (``name-parts-v1``) compares name parts, not whole strings:
+The method (``name-parts-v2``) compares name parts, not whole strings:
 
 1. every part of each side is paired with its most similar part on the other side (one to one);
    the similarity of two parts is 1 when equal, 0.9 for an initial ("s" ~ "sergei"), else the
-   Levenshtein similarity of their skeletons (rapidfuzz), raised to 0.88 when both parts sound the
-   same (jellyfish Metaphone) and start alike;
+   edit similarity of their skeletons (rapidfuzz's optimal string alignment distance: Levenshtein
+   with the swap of two neighbouring letters as one edit, "ajnum" ~ "anjum"), raised to 0.88 when
+   both parts sound the same (jellyfish Metaphone) and start alike; an alias part that an
+   equivalence class rewrote is compared in both spellings, the class's and its own;
 2. coverage: the weighted share of each side's parts that found a partner (particles such as "al",
    "bin", "of" weigh 0.2; in person names middle parts weigh 0.35, other parts 1); the score is
    the mean of both coverages (for organizations, the mean of that and the weaker coverage, since
@@ -27,11 +29,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jellyfish
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from .model import Comparison
 
-METHOD = "name-parts-v1"
+METHOD = "name-parts-v2"
 PART_MATCH = 0.75  # a name part counts as "the same" from this similarity on
 _PAIR_MIN = 0.5  # below this two parts are not paired at all
 _MIDDLE = 0.35
@@ -53,10 +55,10 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 1.0, "equal"
     if len(a) == 1 or len(b) == 1:
         return (0.9, "initial") if a[0] == b[0] else (0.0, "initial")
-    lev = Levenshtein.normalized_similarity(a, b)
-    if lev < 0.88 and len(a) >= 3 and len(b) >= 3 and a[0] == b[0] and _metaphone(a) == _metaphone(b):
+    edit = OSA.normalized_similarity(a, b)  # Levenshtein, with a swap of two neighbours as one edit
+    if edit < 0.88 and len(a) >= 3 and len(b) >= 3 and a[0] == b[0] and _metaphone(a) == _metaphone(b):
         return 0.88, "metaphone"
-    return lev, "levenshtein"
+    return edit, "osa"
 
 
 def _weights(tokens: tuple[str, ...], person: bool) -> list[float]:
@@ -89,11 +91,15 @@ class Scored:
         return tuple(out)
 
 
-def _align(q: tuple[str, ...], a: tuple[str, ...]) -> list[tuple[int, int, float, str]]:
+def _align(
+    q: tuple[str, ...], a: tuple[str, ...], alt: tuple[str, ...] | None = None
+) -> list[tuple[int, int, float, str]]:
     pairs = []
     for i, qt in enumerate(q):
         for j, at in enumerate(a):
             sim, how = token_similarity(qt, at)
+            if alt is not None and alt[j] != at and sim < 1.0:
+                sim, how = max((sim, how), token_similarity(qt, alt[j]))
             if sim >= _PAIR_MIN:
                 pairs.append((sim, -abs(i - j), i, j, how))
     pairs.sort(reverse=True)
@@ -114,13 +120,15 @@ def compare(
     *,
     person: bool,
     family_index: int | None = None,
+    alt: tuple[str, ...] | None = None,
 ) -> Scored:
-    """Score query parts ``q`` against alias parts ``a`` (both normalized skeletons)."""
+    """Score query parts ``q`` against alias parts ``a`` (both normalized skeletons); ``alt`` holds
+    the alias parts as spelled before equivalence classes rewrote them (same length as ``a``)."""
     if not q or not a:
         return Scored(0.0, (), ("empty name",))
     if q == a:
         return Scored(1.0, ((" ".join(q), " ".join(a), 1.0, "key:equal"),), ())
-    pairs = _align(q, a)
+    pairs = _align(q, a, alt)
     if not person:  # an organization's words match or they do not: "TASS news agency" is not "Fars News Agency"
         pairs = [p for p in pairs if p[2] >= PART_MATCH]
     wq, wa = _weights(q, person), _weights(a, person)

@@ -350,14 +350,14 @@ def test_explanation_names_the_alias_and_the_comparisons(resolver: Resolver) -> 
     ex = m.explanation
     assert ex.alias == m.alias == "Sergei Ivanov"
     assert ex.alias_kind == "name"
-    assert ex.method == "name-parts-v1"
+    assert ex.method == "name-parts-v2"
     assert ex.query_key == "sergei ivano"
     assert ex.alias_key == "sergei ivanov"
     assert ex.comparisons
     assert all(0.0 <= c.score <= 1.0 for c in ex.comparisons)
     assert any(c.left == "ivano" and c.right == "ivanov" and c.score < 1.0 for c in ex.comparisons)
     text = str(ex)
-    assert text.splitlines()[0].startswith("matched name 'Sergei Ivanov' by name-parts-v1")
+    assert text.splitlines()[0].startswith("matched name 'Sergei Ivanov' by name-parts-v2")
     assert "ivano" in text and "0.833" in text
     assert "Traceback" not in text and "Explanation(" not in text
     as_dict = m.to_dict()

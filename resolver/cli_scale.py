@@ -19,7 +19,13 @@ from .cli import EXIT_OK, EXIT_PARTIAL, gazetteer
     "--from", "fmt", required=True, type=click.Choice(["jsonl", "csv", "geonames", "ftm"]),
     help="Format of SRC: gazetteer JSON Lines, CSV, GeoNames cities JSON, or FollowTheMoney JSON Lines.",
 )  # fmt: skip
-@click.option("-o", "--output", required=True, type=click.Path(allow_dash=True, dir_okay=False), help="The JSON Lines file to write ('-' for stdout).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(allow_dash=True, dir_okay=False),
+    help="The JSON Lines file to write ('-' for stdout).",
+)
 @click.option("--alias-sep", default="|", show_default=True, help="Separator of the aliases in a CSV cell.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 def import_(source: str, fmt: str, output: str, alias_sep: str, force: bool) -> None:
@@ -50,7 +56,9 @@ def import_(source: str, fmt: str, output: str, alias_sep: str, force: bool) -> 
 
 @gazetteer.command("build")
 @click.argument("source", metavar="SRC", type=click.Path(exists=True))
-@click.option("-o", "--output", "index", required=True, type=click.Path(dir_okay=False), help="The index file to write.")
+@click.option(
+    "-o", "--output", "index", required=True, type=click.Path(dir_okay=False), help="The index file to write."
+)
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of extra rule tables.")
 def build(source: str, index: str, rules_dir: str | None) -> None:
     """Compile the gazetteer SRC (folder, JSON Lines or JSON) into the index file INDEX.
@@ -69,8 +77,12 @@ def build(source: str, index: str, rules_dir: str | None) -> None:
 
 @gazetteer.command("check-index")
 @click.argument("index", metavar="INDEX", type=click.Path(dir_okay=False))
-@click.option("--source", type=click.Path(), help="The gazetteer the index is built from (default: the path it records).")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of extra rule tables it was built with.")
+@click.option(
+    "--source", type=click.Path(), help="The gazetteer the index is built from (default: the path it records)."
+)
+@click.option(
+    "--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of extra rule tables it was built with."
+)
 @click.option("--rebuild", is_flag=True, help="Rebuild the index if it is stale (or missing, with --source).")
 def check_index(index: str, source: str | None, rules_dir: str | None, rebuild: bool) -> None:
     """Tell whether INDEX is stale: its source, the rules or the resolver changed since it was built.

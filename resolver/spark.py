@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from .errors import ResolverError
 
 if TYPE_CHECKING:
-    import pandas as pd
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.types import StructType
 
@@ -33,6 +32,9 @@ if TYPE_CHECKING:
 
 _WORKER_CACHE: dict[str, Resolver] = {}  # index file name -> resolver, one per Python worker process
 _SHIPPED: dict[tuple[int, str], str] = {}  # (SparkContext id, source key) -> name of the shipped index file
+_Result = tuple[str, str, str, float] | None
+_RESULTS: dict[tuple[str, float | None], dict[str, _Result]] = {}  # names resolved by this worker, across batches
+RESULT_CACHE_SIZE = 200_000  # names remembered per worker and index; the cache is emptied when it is full
 
 
 def _require_pyspark() -> None:
@@ -77,7 +79,13 @@ def ship_index(
     if index_path is not None:
         data = Path(index_path).read_bytes()
     else:
-        r = gazetteer if isinstance(gazetteer, Resolver) else Resolver.from_path(gazetteer) if gazetteer is not None else Resolver()
+        r = (
+            gazetteer
+            if isinstance(gazetteer, Resolver)
+            else Resolver.from_path(gazetteer)
+            if gazetteer is not None
+            else Resolver()
+        )
         built = folder / "index.rindex"
         save_index(r.compiled, built)
         data = built.read_bytes()
@@ -115,19 +123,22 @@ def _check_column(df: DataFrame, column: str, new: list[str]) -> None:
 
 
 def _resolve_batches(
-    batches: Iterator[pd.DataFrame], *, name: str, column: str, prefix: str, threshold: float | None
-) -> Iterator[pd.DataFrame]:
+    batches: Iterator[Any], *, name: str, column: str, prefix: str, threshold: float | None
+) -> Iterator[Any]:
     r = _worker_resolver(name)
+    done = _RESULTS.setdefault((name, threshold), {})
     for pdf in batches:
         values = pdf[column].tolist()
-        queries = [v for v in values if isinstance(v, str)]
-        found = dict(zip(queries, r.resolve_many(queries, threshold=threshold), strict=True))
-        matches = [found[v] if isinstance(v, str) else None for v in values]
+        todo = list(dict.fromkeys(v for v in values if isinstance(v, str) and v not in done))
+        if len(done) + len(todo) > RESULT_CACHE_SIZE:
+            done.clear()
+            todo = list(dict.fromkeys(v for v in values if isinstance(v, str)))
+        for query, m in zip(todo, r.resolve_many(todo, threshold=threshold), strict=True):
+            done[query] = (m.id, m.name, m.type, m.score) if m is not None else None
+        found = [done[v] if isinstance(v, str) else None for v in values]
         out = pdf.copy()
-        out[prefix + "id"] = [m.id if m else None for m in matches]
-        out[prefix + "name"] = [m.name if m else None for m in matches]
-        out[prefix + "type"] = [m.type if m else None for m in matches]
-        out[prefix + "score"] = [m.score if m else None for m in matches]
+        for i, suffix in enumerate(("id", "name", "type", "score")):
+            out[prefix + suffix] = [f[i] if f is not None else None for f in found]
         yield out
 
 
@@ -152,7 +163,11 @@ def resolve_column(
     _check_column(df, column, new)
     name = ship_index(_session(df), gazetteer, index_path)
     schema = StructType(
-        [*df.schema.fields, *(StructField(c, StringType(), True) for c in new[:3]), StructField(new[3], DoubleType(), True)]
+        [
+            *df.schema.fields,
+            *(StructField(c, StringType(), True) for c in new[:3]),
+            StructField(new[3], DoubleType(), True),
+        ]
     )
     fn = partial(_resolve_batches, name=name, column=column, prefix=output_prefix, threshold=threshold)
     return df.mapInPandas(fn, schema)
@@ -176,8 +191,8 @@ def mention_schema() -> StructType:
 
 
 def _annotate_batches(
-    batches: Iterator[pd.DataFrame], *, name: str, column: str, output: str, unresolved: bool
-) -> Iterator[pd.DataFrame]:
+    batches: Iterator[Any], *, name: str, column: str, output: str, unresolved: bool
+) -> Iterator[Any]:
     r = _worker_resolver(name)
     annotator = r.annotator
     for pdf in batches:

@@ -1,12 +1,14 @@
 """The ``resolver`` command line: a thin shell over the library.
 
 Each command parses its arguments, calls the library, and prints. Library errors become one
-line on stderr and an exit code (0 ok, 1 some inputs failed, 2 usage or gazetteer error);
-``--debug`` shows the traceback instead.
+line on stderr and an exit code (0 ok, 1 some inputs failed, 2 usage or gazetteer error, 130
+interrupted); ``--debug`` shows the traceback instead. No error prints a traceback otherwise: an
+unexpected exception is one line "resolver: internal error: ...", exit code 2.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from .model import Match
     from .resolver import Resolver
 
-EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
 
@@ -50,12 +52,20 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import GazetteerError, ResolverError
 
+        def debug() -> bool:
+            return bool(ctx.obj and ctx.obj.get("debug"))
+
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             _quiet_broken_pipe()
+        except KeyboardInterrupt:
+            if debug():
+                raise
+            click.echo("\nresolver: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except GazetteerError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            if debug():
                 raise
             for problem in exc.problems[:50]:
                 click.echo(f"resolver: error: {problem}", err=True)
@@ -63,9 +73,20 @@ class _Group(click.Group):
                 click.echo(f"resolver: ... and {len(exc.problems) - 50} more problems", err=True)
             sys.exit(EXIT_ERROR)
         except ResolverError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            if debug():
                 raise
             _fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except OSError as exc:  # a full disk, a vanished output folder...
+            if debug():
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
+        except Exception as exc:
+            if debug():
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (run 'resolver --debug ...' for the traceback, and report it)")
 
 
 def _quiet_broken_pipe() -> NoReturn:
@@ -94,18 +115,66 @@ def main(ctx: click.Context, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    for stream in (sys.stdout, sys.stderr):
+        # Names and paths that were not UTF-8 (decoded with surrogateescape) are written back as they came.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):
+                reconfigure(errors="surrogateescape")
 
 
-def _read_names(names: tuple[str, ...], source: str | None) -> Iterator[str]:
+def _check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .errors import InputError
+    from .textio import check_encoding
+
+    try:
+        check_encoding(value)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("<input>: ")) from None
+    return value
+
+
+def encoding_options(f: F) -> F:
+    f = click.option(
+        "--errors", "errors", type=click.Choice(["strict", "replace", "skip-file"]), default="strict", show_default=True,
+        help="Undecodable bytes: the file fails (naming the byte offset), they are replaced, or the file is skipped.",
+    )(f)  # fmt: skip
+    return click.option(
+        "--encoding", default="utf-8", show_default=True, callback=_check_encoding,
+        help="Encoding of the inputs; a UTF-8 or UTF-16 byte-order mark overrides it.",
+    )(f)  # fmt: skip
+
+
+def _read_names(names: tuple[str, ...], source: str | None, encoding: str = "utf-8", errors: str = "strict") -> Iterator[str]:
+    """The names to resolve: the arguments, with '-' read from stdin, then the lines of ``source``.
+
+    ``errors`` says what an undecodable names file does: ``strict`` stops with an error (exit 2),
+    ``replace`` puts U+FFFD in place of the bad bytes, ``skip-file`` skips the file with a warning
+    (the command then exits with 1).
+    """
+    from .errors import BinaryFileError, DecodeError
     from .textio import read_lines
+
+    def lines(path: str) -> list[str]:
+        try:
+            if errors == "replace":
+                return list(read_lines(path, encoding=encoding, errors="replace", binary_check=True))
+            return list(read_lines(path, encoding=encoding, binary_check=True))
+        except (DecodeError, BinaryFileError) as exc:
+            if errors != "skip-file":
+                raise
+            click.echo(f"resolver: warning: {exc}; skipped", err=True)
+            ctx = click.get_current_context()
+            ctx.meta["resolver.skipped"] = ctx.meta.get("resolver.skipped", 0) + 1
+            return []
 
     for name in names:
         if name == "-":
-            yield from read_lines("-")
+            yield from lines("-")
         else:
             yield name
     if source is not None:
-        yield from read_lines(source)
+        yield from lines(source)
 
 
 def _row(query: str, m: Match | None, rank: int | None = None) -> list[str]:
@@ -137,6 +206,7 @@ def _print_table(rows: list[list[str]], out: IO[str]) -> None:
 @click.option("--top", "top", type=click.IntRange(1, 100), default=None, help="Show the K best candidates per name.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, help="Score needed for a match (default 0.8).")
 @click.option("--explain", is_flag=True, help="Print how each match was made (table output).")
+@encoding_options
 @gazetteer_option
 def resolve(
     names: tuple[str, ...],
@@ -145,6 +215,8 @@ def resolve(
     top: int | None,
     threshold: float | None,
     explain: bool,
+    encoding: str,
+    errors: str,
     gazetteer: str | None,
     rules_dir: str | None,
 ) -> None:
@@ -156,6 +228,7 @@ def resolve(
       resolver resolve --json --top 3 "Faiz Hamid"
       printf 'I.S.I.\\nDaesh\\n' | resolver resolve -
       resolver resolve --from names.txt --gazetteer my-gazetteer/
+      resolver resolve --from names-latin1.txt --encoding latin-1
     """
     if not names and source is None:
         raise click.UsageError("give at least one NAME, '-' for stdin, or --from FILE")
@@ -164,7 +237,7 @@ def resolve(
     out = sys.stdout
     rows: list[list[str]] = []
     explained: list[str] = []
-    for name in _read_names(names, source):
+    for name in _read_names(names, source, encoding, errors):
         if top:
             cands = r.candidates(name, k=top)
             if as_json:
@@ -183,6 +256,8 @@ def resolve(
         _print_table(rows, out)
         for block in explained:
             out.write("\n" + block + "\n")
+    if click.get_current_context().meta.get("resolver.skipped"):
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.group()
@@ -307,30 +382,7 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
         click.echo(f"{key}: {value}")
 
 
-
 # -- text commands: annotate, normalize, eval ---------------------------------------------------------------
-def _check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from .errors import InputError
-    from .textio import check_encoding
-
-    try:
-        check_encoding(value)
-    except InputError as exc:
-        raise click.BadParameter(str(exc).removeprefix("<input>: ")) from None
-    return value
-
-
-def encoding_options(f: F) -> F:
-    f = click.option(
-        "--errors", "errors", type=click.Choice(["strict", "replace", "skip-file"]), default="strict", show_default=True,
-        help="Undecodable bytes: the file fails (naming the byte offset), they are replaced, or the file is skipped.",
-    )(f)  # fmt: skip
-    return click.option(
-        "--encoding", default="utf-8", show_default=True, callback=_check_encoding,
-        help="Encoding of the inputs; a UTF-8 or UTF-16 byte-order mark overrides it.",
-    )(f)  # fmt: skip
-
-
 def input_options(f: F) -> F:
     f = click.option("--fail-fast", is_flag=True, help="Stop at the first file that fails.")(f)
     f = encoding_options(f)
@@ -405,6 +457,43 @@ def _find(paths: tuple[str, ...], globs: tuple[str, ...]) -> tuple[list[Source],
 
 def _realpaths(sources: list[Source]) -> set[str]:
     return {os.path.realpath(s.label) for s in sources if not s.is_stdin}
+
+
+def _file_ids(sources: list[Source]) -> set[tuple[int, int]]:
+    """(device, inode) of each input file: a hard link or another path to an input is still that input."""
+    ids = set()
+    for s in sources:
+        if not s.is_stdin:
+            with contextlib.suppress(OSError):
+                st = os.stat(s.label)
+                ids.add((st.st_dev, st.st_ino))
+    return ids
+
+
+def _is_input(path: str | int, sources: list[Source], ids: set[tuple[int, int]] | None = None) -> bool:
+    """True when ``path`` (or the open file descriptor) is one of the input files."""
+    if isinstance(path, str) and os.path.realpath(path) in _realpaths(sources):
+        return True
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) in (ids if ids is not None else _file_ids(sources))
+
+
+def _check_stdout(sources: list[Source]) -> None:
+    """Refuse to run when stdout is redirected into one of the inputs (``>> news/out.txt`` over ``news/``)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        if _is_input(sys.stdout.fileno(), sources):
+            raise click.UsageError("stdout is one of the inputs: redirect the output to another file")
+
+
+def _encode_out(text: str) -> bytes:
+    """UTF-8 bytes of output text; names and paths that came in undecodable go back as the bytes they were."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
 
 
 def _drive(
@@ -499,8 +588,10 @@ def annotate(
     sources, missing = _find(paths, globs)
     if output == "-":
         output = None
-    if output is not None and os.path.realpath(output) in _realpaths(sources):
+    if output is not None and _is_input(output, sources):
         raise click.UsageError(f"-o {output} is one of the inputs: give another file")
+    if output is None:
+        _check_stdout(sources)
     if output is not None and not force and os.path.lexists(output):
         raise InputError("already exists (use --force to overwrite it)", output)
     spec = ResolverSpec(gazetteer, rules_dir)
@@ -519,8 +610,8 @@ def annotate(
         def write(outcome: Outcome[str]) -> None:
             nonlocal written
             if fmt == "inline" and several:
-                out.write(f"{chr(10) if written else ''}==> {outcome.source.label} <==\n".encode())
-            out.write((outcome.value or "").encode("utf-8"))
+                out.write(_encode_out(f"{chr(10) if written else ''}==> {outcome.source.label} <==\n"))
+            out.write(_encode_out(outcome.value or ""))
             out.flush()
             written += 1
 
@@ -586,12 +677,11 @@ def normalize(
       printf 'Sergei Ivano met I.S.I.' | resolver normalize -
     """
     import functools
-    import shutil
 
     from .documents import ReadOptions, ResolverSpec
     from .errors import InputError
     from .render import check_template
-    from .textio import atomic_write
+    from .textio import atomic_copy, atomic_write
 
     if ids and template is not None:
         raise click.UsageError("give --ids or --template, not both")
@@ -608,11 +698,14 @@ def normalize(
     if output == "-":
         output = None
     inputs = _realpaths(sources)
+    input_ids = _file_ids(sources)
+    if output is None and not in_place:
+        _check_stdout(sources)
     to_folder = output is not None and (len(paths) > 1 or any(os.path.isdir(p) for p in paths) or os.path.isdir(output))
     if output is None and not in_place and len(sources) + len(missing) > 1:
         raise click.UsageError("several inputs: give -o FOLDER or --in-place")
     if output is not None and not to_folder:
-        if os.path.realpath(output) in inputs:
+        if _is_input(output, sources, input_ids):
             raise click.UsageError(f"-o {output} is the input: use --in-place to rewrite it")
         if not force and os.path.lexists(output):
             raise InputError("already exists (use --force to overwrite it)", output)
@@ -629,7 +722,9 @@ def normalize(
         if in_place:
             if changed:
                 if backup:
-                    shutil.copy2(source.label, source.label + backup)
+                    if _is_input(source.label + backup, sources, input_ids):
+                        raise InputError(f"the backup {source.label + backup} would overwrite an input: not rewritten", source.label)
+                    atomic_copy(source.label, source.label + backup)
                 with atomic_write(source.label) as out:
                     out.write(data)
         elif output is None:
@@ -644,7 +739,7 @@ def normalize(
                 raise InputError("stdin has no name to write under in a folder", "-")
             target = os.path.join(output, source.rel)
             real = os.path.realpath(target)
-            if real in inputs:
+            if real in inputs or _is_input(target, sources, input_ids):
                 raise InputError(f"{target} is an input: not overwritten", source.label)
             if real in claimed:
                 raise InputError(f"{target} was already written for {claimed[real]}", source.label)
@@ -764,6 +859,8 @@ def _evaluation_table(result: Evaluation, gold_file: str, types: set[str] | None
     )
     return "\n".join([head + overall, entities, variants])
 
+
+from . import cli_scale  # noqa: E402,F401
+
 if __name__ == "__main__":  # pragma: no cover
     main()
-from . import cli_scale  # noqa: E402,F401

@@ -34,6 +34,7 @@ FORMAT = "resolver-index"
 FORMAT_VERSION = 1
 _MAGIC = b'{"format": "resolver-index"'
 MAX_HEADER = 4096
+MAX_PAYLOAD_BYTES = 4 * 1024 * 1024 * 1024  # a header that claims more is not believed
 
 
 def _version() -> str:
@@ -142,9 +143,12 @@ def read_header(path: str | Path) -> dict[str, Any]:
         raise GazetteerError(Problem("not a resolver index (unknown format)", label, 1))
     if header.get("format_version") != FORMAT_VERSION:
         raise GazetteerError(
-            Problem(f"index format version {header.get('format_version')} is not {FORMAT_VERSION}: rebuild it with "
+            Problem(f"index format version {header.get('format_version')!r} is not {FORMAT_VERSION}: rebuild it with "
                     "'resolver gazetteer build'", label, 1)
         )  # fmt: skip
+    size, digest = header.get("payload_bytes"), header.get("payload_sha256")
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_PAYLOAD_BYTES or not isinstance(digest, str):
+        raise GazetteerError(Problem("not a resolver index (bad payload_bytes or payload_sha256 in the header)", label, 1))
     return header
 
 
@@ -152,15 +156,26 @@ def load_index(path: str | Path) -> Compiled:
     """Load a compiled index; raises :class:`GazetteerError` if it is truncated, corrupted or of another version."""
     label = str(path)
     header = read_header(path)
-    with Path(path).open("rb") as fh:
-        fh.readline(MAX_HEADER)
-        payload = fh.read()
-    if len(payload) != header.get("payload_bytes") or hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+    expected = header["payload_bytes"]
+    try:
+        with Path(path).open("rb") as fh:
+            start = len(fh.readline(MAX_HEADER))
+            size = os.fstat(fh.fileno()).st_size - start
+            if size != expected:
+                raise GazetteerError(Problem("index is truncated or corrupted (checksum mismatch): rebuild it", label, 2))
+            payload = fh.read(expected + 1)
+    except OSError as exc:
+        raise GazetteerError(Problem(f"cannot read index: {exc.strerror or exc}", label)) from None
+    if len(payload) != expected or hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
         raise GazetteerError(Problem("index is truncated or corrupted (checksum mismatch): rebuild it", label, 2))
     try:
         data = json.loads(payload)
+        if not isinstance(data, dict):
+            raise TypeError("payload is not an object")
         return _compiled_from(data, label)
-    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
+    except GazetteerError as exc:
+        raise GazetteerError([Problem(f"index content is malformed: {p.message}", label, 2, p.entry) for p in exc.problems]) from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
         raise GazetteerError(Problem(f"index content is malformed ({type(exc).__name__}): rebuild it", label, 2)) from None
 
 

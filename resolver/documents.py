@@ -21,6 +21,7 @@ __all__ = ["Document", "Outcome", "ReadOptions", "ResolverSpec", "Source", "Summ
 
 import fnmatch
 import os
+import signal
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from .errors import BinaryFileError, DecodeError, InputError, ResolverError
-from .textio import DecodedText, Errors, check_encoding, decode, read_bytes
+from .textio import MAX_TEXT_BYTES, DecodedText, Errors, check_encoding, decode, read_bytes, read_text_bytes
 
 if TYPE_CHECKING:
     from .resolver import Resolver
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 Status = Literal["done", "skipped", "failed"]
 DEFAULT_GLOB = "*.txt"
+#: A document larger than this fails ("larger than ... bytes") instead of being read into memory.
+MAX_DOCUMENT_BYTES = MAX_TEXT_BYTES
 
 
 @dataclass(frozen=True)
@@ -185,8 +188,11 @@ Task = Callable[["Resolver", Document], R]
 def process(resolver: Resolver, task: Task[R], source: Source, options: ReadOptions, data: bytes | None = None) -> Outcome[R]:
     """Read, decode and run ``task`` on one source; every error becomes a ``failed`` or ``skipped`` outcome."""
     try:
-        raw = read_bytes(source.label) if data is None else data
+        if source.in_folder and data is None and not os.path.isfile(source.label):
+            # a FIFO (reading it would wait forever), a socket, a device or a dangling link found in a folder
+            return Outcome(source, "skipped", message=f"{source.label}: not a regular file")
         try:
+            raw = _read(source, options) if data is None else data
             doc = Document(source, raw, options.decode(raw, source.label))
         except BinaryFileError as exc:
             return Outcome(source, "skipped" if source.in_folder else "failed", message=f"{exc}")
@@ -201,11 +207,18 @@ def process(resolver: Resolver, task: Task[R], source: Source, options: ReadOpti
         return Outcome(source, "failed", message=f"{source.label}: internal error: {exc!r}", detail=traceback.format_exc())
 
 
+def _read(source: Source, options: ReadOptions) -> bytes:
+    """The bytes of a source; a binary file is recognised from its first bytes, before it is read whole."""
+    return read_text_bytes(source.label, encoding=options.encoding, limit=MAX_DOCUMENT_BYTES)
+
+
 _worker_resolver: Resolver | None = None
 
 
 def _init_worker(spec: ResolverSpec) -> None:
     global _worker_resolver
+    # Ctrl-C reaches the whole process group: the parent stops the run; workers must not print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_resolver = spec.build()
 
 
@@ -237,7 +250,7 @@ def run(
     spec = spec or ResolverSpec()
     data = dict(data or {})
     if any(s.is_stdin for s in sources) and "-" not in data:
-        data["-"] = read_bytes("-")
+        data["-"] = read_bytes("-", limit=MAX_DOCUMENT_BYTES)
     if jobs <= 1 or len(sources) <= 1:
         r = resolver or spec.build()
         for source in sources:

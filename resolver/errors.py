@@ -15,9 +15,17 @@ __all__ = [
     "Problem",
     "ResolverError",
     "RuleError",
+    "one_line",
 ]
 
 from dataclasses import dataclass
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (newlines, tabs, bidi controls...) escaped, so an error stays one readable line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 @dataclass(frozen=True)
@@ -30,12 +38,12 @@ class Problem:
     entry: str | None = None
 
     def __str__(self) -> str:
-        where = self.file or "<records>"
+        where = one_line(self.file or "<records>")
         if self.line is not None:
             where += f":{self.line}"
         if self.entry:
-            where += f": entry '{self.entry}'"
-        return f"{where}: {self.message}"
+            where += f": entry '{one_line(self.entry)}'"
+        return f"{where}: {one_line(self.message)}"
 
 
 class ResolverError(Exception):
@@ -66,7 +74,7 @@ class InputError(ResolverError):
     def __init__(self, message: str, file: str | None = None, offset: int | None = None) -> None:
         self.file = file
         self.offset = offset
-        where = file or "<input>"
+        where = one_line(file or "<input>")
         if offset is not None:
             where += f" (byte {offset})"
         super().__init__(f"{where}: {message}")

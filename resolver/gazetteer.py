@@ -26,15 +26,15 @@ __all__ = [
 
 import json
 import re
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import GazetteerError, Problem
+from .errors import GazetteerError, InputError, Problem
 from .model import Entity, Role
+from .textio import parse_toml, read_limited
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DEFAULT_TYPES = ("person", "organization", "location")
@@ -46,9 +46,16 @@ ENTITY_FIELDS = frozenset(
 )  # fmt: skip
 ROLE_FIELDS = frozenset({"title", "org", "start", "end"})
 MANIFEST_FIELDS = frozenset({"name", "version", "description", "types"})
-MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Size caps, checked before parsing so that a huge (or sparse) file is refused at once. JSON Lines
+#: files are read one line at a time and have no total cap; a whole-document JSON or TOML file
+#: (parsed at once, about 30 times its size in memory) has ``MAX_FILE_BYTES``.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
+MAX_ENTITY_FILE_BYTES = 1024 * 1024  # one entities/<id>.toml file
+#: Loading stops after this many problems (a file of garbage would otherwise list one per line).
+MAX_PROBLEMS = 1000
 _WORD = re.compile(r"\w+")
+_ENTITY_HEADER = re.compile(r"^\s*\[\[\s*entity\s*\]\]")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -91,19 +98,25 @@ class Gazetteer:
 
 # -- parsing ---------------------------------------------------------------------------------------
 class _Source:
-    """Where a record came from, to point problems at a file and a line."""
+    """Where a record came from, to point problems at a file and a line.
 
-    def __init__(self, file: str | None, text: str | None = None, line: int | None = None) -> None:
+    ``lines`` are the lines of a TOML file (shared by the entries of a one-file gazetteer) and
+    ``first`` the line where this entry starts, so that a problem names the line of the key at fault.
+    """
+
+    def __init__(self, file: str | None, lines: list[str] | None = None, line: int | None = None, first: int = 1) -> None:
         self.file = file
-        self.text = text
+        self.lines = lines
         self.line = line
+        self.first = first
 
     def line_of(self, key: str, value: str | None = None) -> int | None:
-        if self.line is not None or self.text is None:
+        if self.line is not None or self.lines is None:
             return self.line
-        lines = self.text.splitlines()
-        for i, line in enumerate(lines, 1):
+        for i in range(self.first - 1, len(self.lines)):
+            line = self.lines[i]
             stripped = line.lstrip()
+            i += 1
             if value is not None and value in line:
                 return i
             if value is None and (stripped.startswith(key + " ") or stripped.startswith(key + "=")):
@@ -138,7 +151,7 @@ def _entity(data: Any, src: _Source, types: tuple[str, ...], problems: list[Prob
     start = len(problems)
     for key in sorted(set(data) - ENTITY_FIELDS):
         problems.append(src.problem(f"unknown field '{key}' (known: {', '.join(sorted(ENTITY_FIELDS))})", entry, key))
-    if not isinstance(raw_id, str) or not ID_PATTERN.match(raw_id):
+    if not isinstance(raw_id, str) or not ID_PATTERN.fullmatch(raw_id):
         problems.append(src.problem("malformed id: must be lowercase kebab-case like 'faiz-hameed'", entry, "id"))
     etype = data.get("type")
     if not isinstance(etype, str) or etype not in types:
@@ -238,66 +251,103 @@ def _check_links(
 
 
 def _shared_aliases(entities: list[Entity], src_of: dict[str, _Source]) -> list[Problem]:
-    """One alias, two entities: allowed only when they name each other as namesakes."""
+    """One alias, two entities: allowed only when they name each other as namesakes.
+
+    Each entity that shares a form is reported once, against the first owner it is not linked to, so
+    the work stays proportional to the input even when thousands of entities claim one alias.
+    """
     problems: list[Problem] = []
     owners: dict[str, list[Entity]] = {}
     for e in entities:
-        for form in {_fold(a) for a in e.names}:
+        for form in {_fold(alias) for alias in e.names}:
             if form:
                 owners.setdefault(form, []).append(e)
-    by_id = {e.id: e for e in entities}
+    linked = {e.id: set(e.namesakes) for e in entities}
     for form, owning in sorted(owners.items()):
-        for i, a in enumerate(owning):
-            for b in owning[i + 1 :]:
-                if b.id not in a.namesakes and a.id not in by_id[b.id].namesakes:
+        for i, b in enumerate(owning[1:], 1):
+            for first in owning[:i]:
+                if b.id not in linked[first.id] and first.id not in linked[b.id]:
                     problems.append(
                         src_of[b.id].problem(
-                            f"alias '{form}' is also claimed by '{a.id}' ({src_of[a.id].file}); "
+                            f"alias '{form}' is also claimed by '{first.id}' ({src_of[first.id].file}); "
                             "list each other in 'namesakes' if both are right",
                             b.id,
                         )
                     )
+                    break
     return problems
 
 
 def _redirect_problems(redirects: Mapping[str, str], ids: set[str], redirects_file: str | None) -> list[Problem]:
+    """Redirects whose source is an entity, that loop, or that lead nowhere; linear in the number of redirects."""
     problems: list[Problem] = []
+    ends: dict[str, str] = {}  # redirect source -> "ok" (reaches an entity), "loop" or "nowhere"
+    lines = _redirect_lines(redirects_file)
     for old, new in redirects.items():
         if old in ids:
-            problems.append(Problem(f"redirect source '{old}' is also an entity id", redirects_file, entry=old))
-        seen = {old}
+            problems.append(Problem(f"redirect source '{old}' is also an entity id", redirects_file, lines.get(old), old))
+        chain = [old]
+        on_chain = {old}
         target = new
-        while target not in ids:
-            if target in seen:
-                problems.append(Problem(f"redirects loop: {' -> '.join([*seen, target])}", redirects_file, entry=old))
-                break
-            if target not in redirects:
-                problems.append(Problem(f"redirect '{old}' -> '{new}' points to no entity", redirects_file, entry=old))
-                break
-            seen.add(target)
+        while target not in ids and target not in ends and target not in on_chain and target in redirects:
+            chain.append(target)
+            on_chain.add(target)
             target = redirects[target]
+        where = (redirects_file, lines.get(old), old)
+        if target in ids:
+            end = "ok"
+        elif target in ends:
+            end = ends[target]
+            if end == "loop":
+                problems.append(Problem(f"redirect '{old}' -> '{new}' leads into a loop", *where))
+        elif target in on_chain:
+            end = "loop"
+            problems.append(Problem(f"redirects loop: {' -> '.join([*chain, target])}", *where))
+        else:
+            end = "nowhere"
+        if end == "nowhere":
+            problems.append(Problem(f"redirect '{old}' -> '{new}' points to no entity", *where))
+        for item in chain:
+            ends.setdefault(item, end)
     return problems
 
 
-def _read_text(path: Path) -> str:
+def _redirect_lines(redirects_file: str | None) -> dict[str, int]:
+    """The line of each redirect in ``redirects_file`` (best effort: the line where its key is written)."""
+    if not redirects_file:
+        return {}
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise GazetteerError(Problem(f"file larger than {MAX_FILE_BYTES} bytes", str(path)))
-        return path.read_bytes().decode("utf-8-sig")
+        text = read_limited(redirects_file, MAX_FILE_BYTES).decode("utf-8-sig", "replace")
+    except InputError:
+        return {}
+    found: dict[str, int] = {}
+    for i, line in enumerate(text.splitlines(), 1):
+        key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
+        if key:
+            found.setdefault(key, i)
+    return found
+
+
+def _read_text(path: Any, label: str, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a data file, at most ``limit`` bytes; :class:`GazetteerError` naming the file otherwise."""
+    try:
+        data = read_limited(path, limit, label=label)
+    except InputError as exc:
+        raise GazetteerError(Problem(str(exc).removeprefix(f"{label}: "), label)) from None
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise GazetteerError(Problem(f"not UTF-8 (byte {exc.start})", str(path))) from None
-    except OSError as exc:
-        raise GazetteerError(Problem(f"cannot read: {exc.strerror or exc}", str(path))) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise GazetteerError(Problem(f"not UTF-8 (byte {exc.start})", label, line)) from None
 
 
-def _toml(text: str, label: str, problems: list[Problem]) -> dict[str, Any] | None:
+def _toml_file(path: Any, label: str, problems: list[Problem], limit: int = MAX_FILE_BYTES) -> tuple[dict[str, Any], str] | None:
+    """A TOML file parsed, and its text; None (with the problem recorded) if it cannot be read or parsed."""
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(f"invalid TOML: {exc}", label, getattr(exc, "lineno", None)))
-    except RecursionError:
-        problems.append(Problem("nested too deeply", label))
+        text = _read_text(path, label, limit)
+        return parse_toml(text, label), text
+    except GazetteerError as exc:
+        problems += exc.problems
     return None
 
 
@@ -306,64 +356,96 @@ def _collect_dir(folder: Any, label: str) -> tuple[list[tuple[Any, _Source]], di
     manifest: dict[str, Any] = {}
     man = folder / "gazetteer.toml"
     if man.is_file():
-        text = man.read_text(encoding="utf-8")
-        manifest = _toml(text, f"{label}/gazetteer.toml", problems) or {}
+        parsed = _toml_file(man, f"{label}/gazetteer.toml", problems, MAX_ENTITY_FILE_BYTES)
+        manifest = parsed[0] if parsed else {}
         for key in sorted(set(manifest) - MANIFEST_FIELDS):
             problems.append(Problem(f"unknown field '{key}'", f"{label}/gazetteer.toml"))
     redirects: dict[str, str] = {}
     red = folder / "redirects.toml"
     if red.is_file():
-        data = _toml(red.read_text(encoding="utf-8"), f"{label}/redirects.toml", problems) or {}
-        table = data.get("redirects", {})
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            problems.append(Problem("[redirects] must map old ids to new ids", f"{label}/redirects.toml"))
-        else:
-            redirects = dict(table)
+        parsed = _toml_file(red, f"{label}/redirects.toml", problems)
+        redirects = _redirect_table(parsed[0] if parsed else {}, f"{label}/redirects.toml", problems)
     records: list[tuple[Any, _Source]] = []
     ent_dir = folder / "entities"
-    files = sorted((p for p in ent_dir.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name) if ent_dir.is_dir() else []
+    try:
+        files = sorted((p for p in ent_dir.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name) if ent_dir.is_dir() else []
+    except OSError as exc:
+        problems.append(Problem(f"cannot list the folder: {exc.strerror or exc}", f"{label}/entities"))
+        files = []
     if not files and not problems:
         problems.append(Problem("no entities/*.toml files found", label))
     for p in files:
+        if len(problems) >= MAX_PROBLEMS:
+            break
         file_label = f"{label}/entities/{p.name}"
-        try:
-            text = p.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(f"not UTF-8 (byte {exc.start})", file_label))
-            continue
-        parsed = _toml(text, file_label, problems)
+        parsed = _toml_file(p, file_label, problems, MAX_ENTITY_FILE_BYTES)
         if parsed is None:
             continue
-        data = parsed
-        src = _Source(file_label, text)
+        data, text = parsed
+        src = _Source(file_label, text.splitlines())
         if isinstance(data.get("id"), str) and data["id"] != p.name[: -len(".toml")]:
             problems.append(src.problem(f"id '{data['id']}' differs from the file name", data["id"], "id"))
         records.append((data, src))
     return records, redirects, manifest, problems
 
 
-def _iter_jsonl(path: Path) -> Iterator[tuple[Any, _Source, Problem | None]]:
-    label = str(path)
+def _redirect_table(data: dict[str, Any], label: str, problems: list[Problem]) -> dict[str, str]:
+    """The ``[redirects]`` table of ``data``, checked: old id -> new id, both strings."""
+    for key in sorted(set(data) - {"redirects", "entity"}):
+        problems.append(Problem(f"unknown field '{key}' (known: redirects)", label, entry=key))
+    table = data.get("redirects", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        problems.append(Problem("[redirects] must map old ids to new ids (strings)", label))
+        return {}
+    return dict(table)
+
+
+def _json_lines(path: Path, label: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each line of ``path``, reading at most :data:`MAX_LINE_BYTES` per line.
+
+    A line that is longer, or a NUL byte (a binary file, a sparse file), stops the reading at once
+    with a :class:`GazetteerError`: no JSON Lines gazetteer has either, and a 2 GB file of zeros must
+    not be read to the end to find that out.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise GazetteerError(Problem(f"cannot read: {exc.strerror or exc}", label)) from None
     with handle:
-        for lineno, raw in enumerate(handle, 1):
-            src = _Source(label, line=lineno)
-            if len(raw) > MAX_LINE_BYTES:
-                yield None, src, Problem(f"line longer than {MAX_LINE_BYTES} bytes", label, lineno)
-                continue
-            if not raw.strip():
-                continue
+        lineno = 0
+        while True:
             try:
-                text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-                yield json.loads(text), src, None
-            except UnicodeDecodeError as exc:
-                yield None, src, Problem(f"not UTF-8 (byte {exc.start} of the line)", label, lineno)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                msg = "nested too deeply" if isinstance(exc, RecursionError) else f"invalid JSON: {exc.msg}"
-                yield None, src, Problem(msg, label, lineno)
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+            except OSError as exc:
+                raise GazetteerError(Problem(f"cannot read: {exc.strerror or exc}", label, lineno + 1)) from None
+            if not raw:
+                return
+            lineno += 1
+            nul = raw.find(b"\0")
+            if nul >= 0:
+                raise GazetteerError(Problem(f"binary file (NUL byte at byte {nul} of the line): not JSON Lines", label, lineno))
+            if len(raw) > MAX_LINE_BYTES:
+                raise GazetteerError(Problem(f"line longer than {MAX_LINE_BYTES} bytes: stopped reading", label, lineno))
+            yield lineno, raw
+
+
+def _iter_jsonl(path: Path) -> Iterator[tuple[Any, _Source, Problem | None]]:
+    label = str(path)
+    for lineno, raw in _json_lines(path, label):
+        src = _Source(label, line=lineno)
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            yield json.loads(text), src, None
+        except UnicodeDecodeError as exc:
+            yield None, src, Problem(f"not UTF-8 (byte {exc.start} of the line)", label, lineno)
+        except RecursionError:
+            yield None, src, Problem("nested too deeply", label, lineno)
+        except json.JSONDecodeError as exc:
+            yield None, src, Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", label, lineno)
+        except (ValueError, MemoryError) as exc:  # an integer of more than 4300 digits...
+            yield None, src, Problem(f"invalid JSON: {exc}", label, lineno)
 
 
 def _build(
@@ -381,6 +463,9 @@ def _build(
     entities: list[Entity] = []
     src_of: dict[str, _Source] = {}
     for i, (data, src) in enumerate(records, 1):
+        if len(problems) >= MAX_PROBLEMS:
+            problems.append(Problem(f"more than {MAX_PROBLEMS} problems: stopped checking", src.file))
+            raise GazetteerError(problems)
         ent = _entity(data, src, types, problems, i)
         if ent is None:
             continue
@@ -393,7 +478,7 @@ def _build(
         entities.append(ent)
     problems += _check_links(entities, redirects, src_of, redirects_file, shared_aliases)
     if problems:
-        raise GazetteerError(problems)
+        raise GazetteerError(problems[: MAX_PROBLEMS + 1])
     return Gazetteer(tuple(entities), dict(redirects), name, version, types, source)
 
 
@@ -422,30 +507,47 @@ def load_gazetteer(path: str | Path | Any, *, strict: bool | None = None) -> Gaz
         raise GazetteerError(Problem("no such file or folder", label))
     problems = []
     if label.endswith(".toml"):
-        text = _read_text(Path(label))
-        data = _toml(text, label, problems) or {}
+        parsed = _toml_file(Path(label), label, problems)
+        data, text = parsed if parsed else ({}, "")
         items = data.get("entity", [])
         if not isinstance(items, list):
             problems.append(Problem("expected [[entity]] tables", label))
             items = []
-        redirects = data.get("redirects", {}) if isinstance(data.get("redirects", {}), dict) else {}
-        return _build(((d, _Source(label, text)) for d in items), redirects, DEFAULT_TYPES, problems,
-                      name=Path(label).stem, version="", source=label, shared_aliases=bool(strict))  # fmt: skip
+        redirects = _redirect_table(data, label, problems)
+        lines = text.splitlines()
+        starts = [i for i, line in enumerate(lines, 1) if _ENTITY_HEADER.match(line)]
+        sources = (_Source(label, lines, first=starts[i] if i < len(starts) else 1) for i in range(len(items)))
+        return _build(zip(items, sources, strict=True), redirects, DEFAULT_TYPES, problems, name=Path(label).stem, version="",
+                      source=label, redirects_file=label, shared_aliases=bool(strict))  # fmt: skip
     if label.endswith(".json"):
+        text = _read_text(Path(label), label)
         try:
-            items = json.loads(_read_text(Path(label)))
-        except (json.JSONDecodeError, RecursionError) as exc:
+            items = json.loads(text)
+        except RecursionError:
+            raise GazetteerError(Problem("nested too deeply", label)) from None
+        except json.JSONDecodeError as exc:
+            raise GazetteerError(Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", label, exc.lineno)) from None
+        except (ValueError, MemoryError) as exc:
             raise GazetteerError(Problem(f"invalid JSON: {exc}", label)) from None
         if not isinstance(items, list):
             raise GazetteerError(Problem("expected a JSON list of entity objects", label))
         return _build(((d, _Source(label)) for d in items), {}, DEFAULT_TYPES, problems,
                       name=Path(label).stem, version="", source=label, shared_aliases=bool(strict))  # fmt: skip
     records_ok: list[tuple[Any, _Source]] = []
-    for data, src, problem in _iter_jsonl(Path(label)):
-        if problem is not None:
-            problems.append(problem)
-        else:
-            records_ok.append((data, src))
+    try:
+        for data, src, problem in _iter_jsonl(Path(label)):
+            if problem is not None:
+                problems.append(problem)
+                if len(problems) > MAX_PROBLEMS:
+                    problems.append(Problem(f"more than {MAX_PROBLEMS} problems: stopped checking", label))
+                    raise GazetteerError(problems)
+            else:
+                records_ok.append((data, src))
+    except GazetteerError as exc:  # reading stopped: the entries read so far are still checked
+        if exc.problems is not problems:
+            problems += exc.problems
+        if len(problems) > MAX_PROBLEMS:
+            raise
     return _build(records_ok, {}, DEFAULT_TYPES, problems, name=Path(label).stem, version="", source=label,
                   shared_aliases=bool(strict))  # fmt: skip
 
@@ -463,6 +565,12 @@ def gazetteer_from_records(
 def validate_path(path: str | Path | None = None) -> list[Problem]:
     """Every problem of a gazetteer (empty when it is valid). ``None`` validates the embedded default."""
     try:
+        if path is not None and not Path(path).is_dir():
+            from .compiled import is_index_file, load_index
+
+            if is_index_file(path):
+                load_index(path)
+                return []
         load_gazetteer(path if path is not None else default_gazetteer_dir(), strict=True)
     except GazetteerError as exc:
         return exc.problems

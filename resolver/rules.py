@@ -16,9 +16,8 @@ Loading a table never runs code: TOML and plain text only.
 
 from __future__ import annotations
 
-__all__ = ["MAX_TABLE_BYTES", "Pattern", "RuleSet", "VariantClass", "default_rules", "load_rules"]
+__all__ = ["MAX_PATTERN_CHARS", "MAX_TABLE_BYTES", "Pattern", "RuleSet", "VariantClass", "default_rules", "load_rules"]
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,9 +25,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, RuleError
+from .errors import GazetteerError, InputError, Problem, RuleError
+from .textio import parse_toml, read_limited
 
 MAX_TABLE_BYTES = 16 * 1024 * 1024
+MAX_PATTERN_CHARS = 32  # the longest 'from' of a pattern
 _WHERE = ("any", "start", "end")
 
 
@@ -74,21 +75,31 @@ class RuleSet:
     sources: tuple[str, ...] = field(default=())
 
 
+def _read_text(path: Path | Any, label: str) -> str:
+    try:
+        raw = read_limited(path, MAX_TABLE_BYTES, label=label)
+    except InputError as exc:
+        raise RuleError(Problem(f"rule table {str(exc).removeprefix(label + ': ')}", label)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RuleError(Problem(f"not UTF-8 (byte {exc.start})", label, raw.count(b"\n", 0, exc.start) + 1)) from None
+
+
 def _read_toml(path: Path | Any, label: str) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RuleError(Problem(f"cannot read rule table: {exc.strerror or exc}", label)) from None
-    if len(raw) > MAX_TABLE_BYTES:
-        raise RuleError(Problem(f"rule table larger than {MAX_TABLE_BYTES} bytes", label))
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RuleError(Problem(f"not UTF-8 (byte {exc.start})", label)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(Problem(f"invalid TOML: {exc}", label)) from None
-    except RecursionError:
-        raise RuleError(Problem("rule table nested too deeply", label)) from None
+        return parse_toml(_read_text(path, label), label)
+    except GazetteerError as exc:
+        raise RuleError(exc.problems) from None
+
+
+def _items(data: dict[str, Any], key: str, label: str, problems: list[Problem]) -> list[Any]:
+    """``data[key]``, which must be an array of tables (``[[key]]``); [] with a problem otherwise."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        problems.append(Problem(f"'{key}' must be an array of tables ([[{key}]])", label, entry=key))
+        return []
+    return value
 
 
 def _check_keys(item: Any, allowed: set[str], label: str, entry: str) -> list[Problem]:
@@ -108,12 +119,14 @@ def _parse_patterns(data: dict[str, Any], label: str, problems: list[Problem]) -
     problems += _check_keys(data, {"options", "pattern"}, label, "<top>")
     options = data.get("options", {})
     collapse = None
-    if isinstance(options, dict):
-        problems += _check_keys(options, {"collapse_double_letters"}, label, "options")
-        if "collapse_double_letters" in options:
-            collapse = bool(options["collapse_double_letters"])
+    problems += _check_keys(options, {"collapse_double_letters"}, label, "options")
+    if isinstance(options, dict) and "collapse_double_letters" in options:
+        collapse = options["collapse_double_letters"]
+        if not isinstance(collapse, bool):
+            problems.append(Problem("'collapse_double_letters' must be true or false", label, entry="options"))
+            collapse = None
     out: list[Pattern] = []
-    for i, item in enumerate(data.get("pattern", [])):
+    for i, item in enumerate(_items(data, "pattern", label, problems)):
         entry = str(item.get("name", f"pattern #{i + 1}")) if isinstance(item, dict) else f"pattern #{i + 1}"
         errs = _check_keys(item, {"name", "from", "to", "where", "example"}, label, entry)
         if errs:
@@ -123,7 +136,10 @@ def _parse_patterns(data: dict[str, Any], label: str, problems: list[Problem]) -
         if not isinstance(src, str) or not src or not src.isascii() or not src.islower():
             problems.append(Problem("'from' must be a non-empty lowercase ASCII string", label, entry=entry))
             continue
-        if not isinstance(dst, str) or not dst.isascii() or len(dst) > len(src):
+        if len(src) > MAX_PATTERN_CHARS:
+            problems.append(Problem(f"'from' is longer than {MAX_PATTERN_CHARS} characters", label, entry=entry))
+            continue
+        if not isinstance(dst, str) or not dst.isascii() or dst != dst.lower() or len(dst) > len(src):
             problems.append(Problem("'to' must be lowercase ASCII, no longer than 'from'", label, entry=entry))
             continue
         if where not in _WHERE:
@@ -135,7 +151,7 @@ def _parse_patterns(data: dict[str, Any], label: str, problems: list[Problem]) -
 
 def _parse_classes(data: dict[str, Any], label: str, problems: list[Problem]) -> list[VariantClass]:
     out: list[VariantClass] = []
-    for i, item in enumerate(data.get("class", [])):
+    for i, item in enumerate(_items(data, "class", label, problems)):
         entry = str(item.get("canonical", f"class #{i + 1}")) if isinstance(item, dict) else f"class #{i + 1}"
         errs = _check_keys(item, {"canonical", "variants", "origin", "note"}, label, entry)
         variants = _str_list(item.get("variants")) if not errs else None
@@ -150,7 +166,7 @@ def _parse_classes(data: dict[str, Any], label: str, problems: list[Problem]) ->
 def _parse_titles(data: dict[str, Any], label: str, problems: list[Problem]) -> list[tuple[str, str]]:
     problems += _check_keys(data, {"group"}, label, "<top>")
     out: list[tuple[str, str]] = []
-    for i, item in enumerate(data.get("group", [])):
+    for i, item in enumerate(_items(data, "group", label, problems)):
         entry = str(item.get("kind", f"group #{i + 1}")) if isinstance(item, dict) else f"group #{i + 1}"
         errs = _check_keys(item, {"kind", "forms"}, label, entry)
         forms = _str_list(item.get("forms")) if not errs else None
@@ -162,10 +178,7 @@ def _parse_titles(data: dict[str, Any], label: str, problems: list[Problem]) -> 
 
 
 def _read_words(path: Path | Any, label: str) -> set[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(Problem(f"cannot read word list: {exc}", label)) from None
+    text = _read_text(path, label)
     words = {line.strip().casefold() for line in text.splitlines() if not line.startswith("#")}
     words.discard("")
     return words
@@ -173,6 +186,31 @@ def _read_words(path: Path | Any, label: str) -> set[str]:
 
 def _table_files(folder: Any) -> list[Any]:
     return sorted((p for p in folder.iterdir() if p.name.endswith((".toml", ".txt"))), key=lambda p: p.name)
+
+
+def _pattern_clashes(patterns: list[Pattern], files: list[str]) -> list[Problem]:
+    """Pattern names used twice, and patterns whose ``to`` holds some pattern's ``from``.
+
+    Patterns are plain substring rewrites applied once each, in order, so matching is linear in the
+    length of a name; a ``to`` that holds a ``from`` would make the result depend on that order and
+    could undo or repeat a rewrite, so it is refused. Linear in the number of patterns: each ``to``
+    (at most :data:`MAX_PATTERN_CHARS` characters) is cut into its substrings, looked up in a dict.
+    """
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    by_source: dict[str, list[str]] = {}
+    for i, pat in enumerate(patterns):
+        if pat.name in first:
+            problems.append(Problem(f"pattern name used twice (also in {files[first[pat.name]]})", files[i], entry=pat.name))
+        first.setdefault(pat.name, i)
+        by_source.setdefault(pat.source, []).append(pat.name)
+    for i, pat in enumerate(patterns):
+        t = pat.target
+        parts = {t[a:b] for a in range(len(t)) for b in range(a + 1, len(t) + 1)}
+        clash = sorted({name for part in parts for name in by_source.get(part, ())})
+        if clash:
+            problems.append(Problem(f"'to' contains the 'from' of {', '.join(clash)}: rewrites could loop", files[i], entry=pat.name))
+    return problems
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -> RuleSet:
@@ -189,6 +227,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
             raise RuleError(Problem("rule folder does not exist or is not a folder", str(d)))
         folders.append((p, str(p)))
     patterns: list[Pattern] = []
+    pattern_files: list[str] = []
     collapse = True
     titles: list[tuple[str, str]] = []
     name_classes: list[VariantClass] = []
@@ -207,6 +246,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
             elif path.name.endswith(".toml") and stem.startswith("patterns"):
                 found, opt = _parse_patterns(_read_toml(path, label), label, problems)
                 patterns += found
+                pattern_files += [label] * len(found)
                 collapse = collapse if opt is None else opt
             elif path.name.endswith(".toml") and stem.startswith("name_variants"):
                 data = _read_toml(path, label)
@@ -217,13 +257,20 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
                 problems += _check_keys(data, {"class", "acronym"}, label, "<top>")
                 org_classes += _parse_classes(data, label, problems)
                 acronym = data.get("acronym", {})
+                problems += _check_keys(acronym, {"skip_words"}, label, "acronym")
                 if isinstance(acronym, dict):
-                    problems += _check_keys(acronym, {"skip_words"}, label, "acronym")
-                    skip |= {w.casefold() for w in _str_list(acronym.get("skip_words", [])) or ()}
+                    words = _str_list(acronym.get("skip_words", []))
+                    if words is None:
+                        problems.append(Problem("'skip_words' must be a list of strings", label, entry="acronym"))
+                    skip |= {w.casefold() for w in words or ()}
             elif path.name.endswith(".toml") and stem.startswith("script"):
                 data = _read_toml(path, label)
                 problems += _check_keys(data, {"map"}, label, "<top>")
-                for char, text in dict(data.get("map", {})).items():
+                table = data.get("map", {})
+                if not isinstance(table, dict):
+                    problems.append(Problem("'map' must be a table of characters to ASCII text", label, entry="map"))
+                    table = {}
+                for char, text in table.items():
                     if len(char) != 1 or not isinstance(text, str) or not text.isascii():
                         problems.append(Problem("map single characters to ASCII text", label, entry=repr(char)))
                     else:
@@ -233,12 +280,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
             else:
                 continue
             sources.append(label)
-    names = [p.name for p in patterns]
-    problems += [Problem("pattern name used twice", entry=n) for n in sorted({n for n in names if names.count(n) > 1})]
-    for pat in patterns:
-        clash = [q.name for q in patterns if q.source in pat.target]
-        if clash:
-            problems.append(Problem(f"'to' contains the 'from' of {', '.join(clash)}: rewrites could loop", entry=pat.name))
+    problems += _pattern_clashes(patterns, pattern_files)
     if problems:
         raise RuleError(problems)
     return RuleSet(

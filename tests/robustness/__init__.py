@@ -1,0 +1,1 @@
+"""The robustness suite: bad inputs of every kind, generated in temporary folders."""

@@ -88,11 +88,13 @@ class Mention:
 # six times slower): Latin (with its extensions), Greek, Cyrillic, Armenian, Georgian, full-width.
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u024f\u0370-\u03ff\u0400-\u042f\u0460-\u052f\u0531-\u0556\u10a0-\u10c5\u1e00-\u1eff\uff21-\uff3a"
 _CASELESS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u0590-\u05ff\u4e00-\u9fff\u3400-\u4dbf"
-_WORD = rf"(?:[{_UPPER}][\w'’]*(?:[.-][\w'’]+)*\.?)"
+# a capitalized word ("Al-Qaeda", "U.S", "Gazeta.Ru") or an initial ("S."): a span goes on past a
+# full stop only after an initial, so it stops at the end of a sentence
+_WORD = rf"(?:[{_UPPER}]\.|[{_UPPER}][\w'’]*(?:[.-][\w'’]+)*)"
 _PARTICLE = r"(?:al|el|ul|ud|bin|ibn|abu|de|da|van|von|der|of|the|and|e|i)"
 _SPAN = re.compile(
-    rf"(?<!\w)(?:{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD})*"
-    rf"|[{_CASELESS}][{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*)*(?![\w\u200c\u200d]))"
+    rf"(?<!\w)(?:{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD}){{0,11}}"
+    rf"|[{_CASELESS}][{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*){{0,11}}(?![\w\u200c\u200d]))"
 )
 _CAPWORD = re.compile(rf"(?<!\w)[{_UPPER}][\w'’]+(?!\w)")
 

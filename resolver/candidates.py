@@ -48,6 +48,7 @@ def deletions(token: str) -> set[str]:
 
 
 _MIN_FUZZY = 4
+_MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
@@ -84,7 +85,7 @@ class CandidateIndex:
     def similar_parts(self, token: str) -> set[str]:
         """Indexed name parts within one edit of ``token`` or sounding like it."""
         near = self.deletes
-        if len(token) < _MIN_FUZZY:
+        if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
             return {token} if token in self.postings else set()
         found = set(near.get(token, ()))
         for d in deletions(token):

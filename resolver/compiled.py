@@ -28,9 +28,10 @@ from .candidates import AliasRecord
 from .errors import GazetteerError, Problem
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
 from .normalize import Normalizer, default_normalizer
-from .rules import Pattern, RuleSet, VariantClass, default_rules
+from .rules import RULES_DIR, Pattern, RuleSet, VariantClass, default_rules
 
 FORMAT = "resolver-index"
+_PACKAGE = Path(__file__).resolve().parent
 FORMAT_VERSION = 1
 _MAGIC = b'{"format": "resolver-index"'
 MAX_HEADER = 4096
@@ -208,15 +209,23 @@ def _files(folder: Any) -> Iterable[Any]:
 
 def source_checksum(*folders: Any) -> str:
     """SHA-256 over the resolver's version and code and the names and bytes of every data file under ``folders``."""
-    from importlib import resources
-
     h = hashlib.sha256(_version().encode())
-    for f in sorted((p for p in resources.files("resolver").iterdir() if p.name.endswith(".py")), key=lambda p: p.name):
+    for f in sorted(_PACKAGE.glob("*.py")):
         h.update(f.read_bytes())
     for folder in folders:
         for f in _files(folder):
             h.update(f.name.encode() + b"\0")
             h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _stat_key(*folders: Path) -> str:
+    """A cheap key for the cache of the embedded gazetteer: the version, and the name, size and
+    modification time of every code and data file (a start-up reads no file to check freshness)."""
+    h = hashlib.sha256(_version().encode())
+    for f in [*sorted(_PACKAGE.glob("*.py")), *(p for folder in folders for p in _files(folder))]:
+        st = f.stat()
+        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
@@ -230,12 +239,10 @@ def _cache_dir() -> Path | None:
 
 def load_default() -> Compiled:
     """The embedded gazetteer with the built-in rules, from the cache when its checksum is current."""
-    from importlib import resources
-
     gaz_dir = default_gazetteer_dir()
     cache = _cache_dir()
-    checksum = source_checksum(gaz_dir, resources.files("resolver") / "data" / "rules")
-    target = cache / f"default-{checksum[:24]}.rindex" if cache else None
+    key = _stat_key(Path(str(gaz_dir)), RULES_DIR)
+    target = cache / f"default-{key[:24]}.rindex" if cache else None
     if target is not None and target.is_file():
         try:
             return load_index(target)
@@ -245,7 +252,7 @@ def load_default() -> Compiled:
     if target is not None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            save_index(compiled, target, source_checksum=checksum)
+            save_index(compiled, target, source_checksum=source_checksum(gaz_dir, RULES_DIR))
             for old in target.parent.glob("default-*.rindex"):
                 if old != target:
                     old.unlink(missing_ok=True)  # caches of other versions of the sources

@@ -28,7 +28,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -579,7 +578,6 @@ def validate_path(path: str | Path | None = None) -> list[Problem]:
 
 def default_gazetteer_dir() -> Any:
     """The embedded default gazetteer: inside the installed package, or ``gazetteer/`` of a source checkout."""
-    shipped = resources.files("resolver") / "gazetteer"
-    if shipped.is_dir():
-        return shipped
-    return Path(__file__).resolve().parent.parent / "gazetteer"
+    here = Path(__file__).resolve().parent
+    shipped = here / "gazetteer"  # a wheel carries it inside the package (see pyproject.toml)
+    return shipped if shipped.is_dir() else here.parent / "gazetteer"

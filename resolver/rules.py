@@ -21,7 +21,6 @@ __all__ = ["MAX_PATTERN_CHARS", "MAX_TABLE_BYTES", "Pattern", "RuleSet", "Varian
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from .errors import GazetteerError, InputError, Problem, RuleError
 from .textio import parse_toml, read_limited
 
 MAX_TABLE_BYTES = 16 * 1024 * 1024
+RULES_DIR = Path(__file__).resolve().parent / "data" / "rules"
 MAX_PATTERN_CHARS = 32  # the longest 'from' of a pattern
 _WHERE = ("any", "start", "end")
 
@@ -220,7 +220,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
     """
     folders: list[tuple[Any, str]] = []
     if builtin:
-        folders.append((resources.files("resolver") / "data" / "rules", "resolver/data/rules"))
+        folders.append((RULES_DIR, "resolver/data/rules"))
     for d in extra_dirs:
         p = Path(d)
         if not p.is_dir():

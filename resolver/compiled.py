@@ -19,14 +19,14 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .aliases import Compiled, compile_gazetteer
 from .candidates import AliasRecord
 from .errors import GazetteerError, Problem
-from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
+from .gazetteer import ID_PATTERN, Gazetteer, default_gazetteer_dir, load_gazetteer
+from .model import Entity, Role
 from .normalize import Normalizer, default_normalizer
 from .rules import RULES_DIR, Pattern, RuleSet, VariantClass, default_rules
 
@@ -180,13 +180,55 @@ def load_index(path: str | Path) -> Compiled:
         raise GazetteerError(Problem(f"index content is malformed ({type(exc).__name__}): rebuild it", label, 2)) from None
 
 
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("expected a list of strings")
+    return tuple(value)
+
+
+def _text(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _entity(d: Any, source: Any, types: tuple[str, ...]) -> Entity:
+    """An entity as an index stores it (written by ``Entity.to_dict``): its shape is checked, not
+    re-validated field by field like a hand-edited gazetteer (the index was validated when built)."""
+    if not isinstance(d, dict) or not isinstance(d.get("id"), str) or not ID_PATTERN.fullmatch(d["id"]):
+        raise TypeError("malformed entity")
+    if d.get("type") not in types or not isinstance(d.get("name"), str):
+        raise TypeError("malformed entity")
+    roles = d.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, dict) and isinstance(r.get("title"), str) for r in roles):
+        raise TypeError("malformed roles")
+    ext = d.get("external_ids", {})
+    if not isinstance(ext, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ext.items()):
+        raise TypeError("malformed external ids")
+    prior = d.get("prior", 0.5)
+    if isinstance(prior, bool) or not isinstance(prior, int | float):
+        raise TypeError("malformed prior")
+    return Entity(
+        id=d["id"], type=d["type"], name=d["name"],
+        aliases=_strings(d.get("aliases", [])), weak_aliases=_strings(d.get("weak_aliases", [])),
+        family_name=_text(d.get("family_name")), description=_text(d.get("description")), country=_text(d.get("country")),
+        tags=_strings(d.get("tags", [])), related=_strings(d.get("related", [])), namesakes=_strings(d.get("namesakes", [])),
+        roles=tuple(Role(_text(r["title"]) or "", _text(r.get("org")), _text(r.get("start")), _text(r.get("end"))) for r in roles),
+        external_ids=tuple(sorted(ext.items())), prior=float(prior), source=_text(source),
+    )  # fmt: skip
+
+
 def _compiled_from(data: dict[str, Any], label: str) -> Compiled:
     rules = _rules_from(data["rules"])
     normalizer = Normalizer(rules, compiled=data["normalizer"])
     g = data["gazetteer"]
-    base = gazetteer_from_records(data["entities"], types=g["types"])
-    sources = data.get("entity_sources") or [None] * len(base.entities)
-    entities = tuple(replace(e, source=src) for e, src in zip(base.entities, sources, strict=True))
+    raw = data["entities"]
+    sources = data.get("entity_sources") or [None] * len(raw)
+    if len(sources) != len(raw):
+        raise ValueError("entity sources do not match the entities")
+    entities = tuple(_entity(d, src, tuple(g["types"])) for d, src in zip(raw, sources, strict=True))
+    if len({e.id for e in entities}) != len(entities):
+        raise ValueError("duplicate entity ids")
     gazetteer = Gazetteer(entities, dict(g["redirects"]), g["name"], g["version"], tuple(g["types"]), g["source"] or label)
     aliases = tuple(
         AliasRecord(int(e), str(t), str(k), tuple(tok), tuple(cased), bool(cs), fam if fam is None else int(fam))

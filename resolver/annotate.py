@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .resolver import Resolver
 
 _NON_WORD = re.compile(r"[^\w ]")
+_PIECE = 1 << 20  # characters scanned at a time
 _MAX_WINDOW = 5
 _WINDOW_CANDIDATES = 12  # aliases scored per window of text: the index ranks the likely ones first
 _COMMON_PART = 5000  # a name part in more aliases than this constrains nothing
@@ -159,6 +160,24 @@ def _in_capitals(text: str, start: int, end: int) -> bool:
     after = _LONG_WORD.findall(tail)[:3]
     words = before + after
     return len(words) >= 2 and sum(w.isupper() for w in words) * 4 >= len(words) * 3
+
+
+def _pieces(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """``text`` in pieces of about ``size`` characters, each with its offset, cut after a line
+    break, else after a sentence, else at a space (names do not run across those)."""
+    start = 0
+    n = len(text)
+    while start < n:
+        end = min(n, start + size)
+        if end < n:
+            window = text[start + size // 2 : end]
+            for sep in ("\n", ". ", " "):
+                cut = window.rfind(sep)
+                if cut != -1:
+                    end = start + size // 2 + cut + len(sep)
+                    break
+        yield start, text[start:end]
+        start = end
 
 
 def _family_only(m: Mention) -> bool:
@@ -520,11 +539,19 @@ class Annotator:
             return self._annotate(text, unresolved)
 
     def _annotate(self, text: str, unresolved: bool) -> list[Mention]:
-        exact = self._exact(text)
-        covered = _Spans((s, e) for s, e, _ in exact)
-        fuzzy, open_spans, known_words = self._fuzzy(text, covered, unresolved)
-        mentions = [self._mention(text, s, e, m, "exact") for s, e, m in exact]
-        mentions += [self._mention(text, s, e, m, "fuzzy") for s, e, m in fuzzy]
+        mentions: list[Mention] = []
+        open_spans: list[tuple[int, int]] = []
+        known_words: list[tuple[int, int]] = []
+        # stages 1 and 2 work on pieces of about a megabyte cut between lines or sentences, so that
+        # their working copies of the text stay small whatever the size of the document
+        for base, piece in _pieces(text, _PIECE):
+            exact = self._exact(piece)
+            covered = _Spans((s, e) for s, e, _ in exact)
+            fuzzy, spans, words = self._fuzzy(piece, covered, unresolved)
+            mentions += [self._mention(text, s + base, e + base, m, "exact") for s, e, m in exact]
+            mentions += [self._mention(text, s + base, e + base, m, "fuzzy") for s, e, m in fuzzy]
+            open_spans += [(s + base, e + base) for s, e in spans]
+            known_words += [(s + base, e + base) for s, e in words]
         mentions.sort(key=lambda m: m.start)
         mentions = self._decide_namesakes(text, mentions)
         mentions = self._acronyms_defined(text, mentions)

@@ -414,3 +414,20 @@ def test_only_dotted_capital_i_lowercases_to_two_characters() -> None:
     from resolver.annotate import _LONG_LOWER
 
     assert {chr(c) for c in range(0x110000) if len(chr(c).lower()) != 1} == set(_LONG_LOWER)
+
+
+def test_a_document_scanned_in_pieces_gives_the_same_mentions(resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long documents are scanned a piece at a time (cut between lines): the mentions do not change."""
+    import resolver.annotate as annotate
+
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"seed articles not found at {SEEDS_DIR}")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt")))
+
+    def spans() -> list[tuple[int, int, str | None, str]]:
+        return [(m.start, m.end, m.id, m.kind) for m in resolver.annotate(text, unresolved=True)]
+
+    whole = spans()
+    monkeypatch.setattr(annotate, "_PIECE", 400)
+    assert len(list(annotate._pieces(text, 400))) > 20
+    assert spans() == whole

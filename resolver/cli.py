@@ -41,9 +41,11 @@ def gazetteer_option(f: F) -> F:
 
 
 def make_resolver(gazetteer: str | None, rules_dir: str | None = None, **options: Any) -> Resolver:
-    from .documents import ResolverSpec
+    from .resolver import Resolver  # not through .documents: its process pool costs start-up time
 
-    return ResolverSpec(gazetteer, rules_dir, options).build()
+    if gazetteer:
+        return Resolver.from_path(gazetteer, rules_dir=rules_dir, **options)
+    return Resolver(rules_dir=rules_dir, **options)
 
 
 class _Group(click.Group):
@@ -124,6 +126,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _check_encoding(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value.lower().replace("_", "-") in ("utf-8", "utf8"):
+        return value  # the default needs no check (and no import of the text module at start-up)
     from .errors import InputError
     from .textio import check_encoding
 
@@ -152,10 +156,10 @@ def _read_names(names: tuple[str, ...], source: str | None, encoding: str = "utf
     ``replace`` puts U+FFFD in place of the bad bytes, ``skip-file`` skips the file with a warning
     (the command then exits with 1).
     """
-    from .errors import BinaryFileError, DecodeError
-    from .textio import read_lines
-
     def lines(path: str) -> list[str]:
+        from .errors import BinaryFileError, DecodeError
+        from .textio import read_lines  # only when a file or stdin is read
+
         try:
             if errors == "replace":
                 return list(read_lines(path, encoding=encoding, errors="replace", binary_check=True))

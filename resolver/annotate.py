@@ -665,34 +665,45 @@ class Annotator:
         if not defined:
             return mentions
         taken = _Spans((m.start, m.end) for m in mentions)
+        at = {(m.start, m.end): m for m in mentions}
+        dropped: set[tuple[int, int]] = set()
+        added: dict[str, _Spans] = {}
         extra = []
         for acro, source in defined.items():
+            mine = added.setdefault(acro, _Spans())  # in text order: appends
             for hit in re.finditer(rf"(?<!\w){re.escape(acro)}(?!\w)", text):
                 s, e = hit.span()
                 if s < source.end:
                     continue
                 if taken.overlaps(s, e):
-                    taken_by = mentions[bisect_right([m.start for m in mentions], s) - 1] if mentions else None
-                    if taken_by is None or (taken_by.start, taken_by.end) != (s, e) or taken_by.id == source.id:
+                    other = at.get((s, e))
+                    if other is None or other.id == source.id or (s, e) in dropped:
                         continue
-                    mentions.remove(taken_by)  # defined in this text, the acronym beats the gazetteer's other entity
+                    dropped.add((s, e))  # defined in this text, the acronym beats the gazetteer's other entity
+                if any(spans.overlaps(s, e) for spans in added.values()):
+                    continue
                 note = f"acronym '{acro}' defined after '{source.text}' at {source.start}"
                 extra.append(Mention(s, e, acro, source.id, source.name, source.type, source.score, "acronym",
                                      source.match, (), (note,)))  # fmt: skip
-                taken.add(s, e)
+                mine.add(s, e)
+        if dropped:
+            mentions = [m for m in mentions if (m.start, m.end) not in dropped]
         return sorted(mentions + extra, key=lambda m: m.start)
 
     def _back_references(self, text: str, mentions: list[Mention], words: list[tuple[int, int]]) -> list[Mention]:
         """"Ivanov said" after "Sergei Ivano": a lone family name refers back to the person named before."""
         full = [m for m in mentions if m.type == "person" and m.id and not _family_only(m)]
-        families = {self._family.get(self._by_id.get(m.id or "", -1)) for m in full}
+        first: dict[str | None, int] = {}  # family name part -> where a full mention of it first stands
+        for f in full:
+            family = self._family.get(self._by_id.get(f.id or "", -1))
+            first[family] = min(first.get(family, f.start), f.start)
         # a family name found alone ("Medvedev") after a full mention is a back-reference to it
-        mentions = [m for m in mentions if not (_family_only(m) and self._part_token(m.text) in families
-                                               and any(f.start < m.start for f in full))]  # fmt: skip
+        mentions = [m for m in mentions if not (_family_only(m) and first.get(self._part_token(m.text), m.start) < m.start)]
         persons = [m for m in mentions if m.type == "person" and m.id]
         if not persons:
             return mentions
         taken = _Spans((m.start, m.end) for m in mentions)
+        added = _Spans()  # words come in text order: appends, never insertions into a long list
         extra = []
         seen: dict[str, Mention] = {}  # family name part -> the latest full mention of its person
         p = 0
@@ -703,7 +714,7 @@ class Annotator:
                 if family is not None:
                     seen[family] = m
                 p += 1
-            if not seen or taken.overlaps(s, e):
+            if not seen or taken.overlaps(s, e) or added.overlaps(s, e):
                 continue
             tok = self._part_token(text[s:e])
             if tok is None:
@@ -717,7 +728,7 @@ class Annotator:
                 note = f"family name refers back to '{best.text}' at {best.start}"
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
                                      best.match, (), (note,)))  # fmt: skip
-                taken.add(s, e)
+                added.add(s, e)
         return sorted(mentions + extra, key=lambda m: m.start)
 
 

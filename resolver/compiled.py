@@ -17,14 +17,13 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "is_index_file", "load_default", "load_in
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .aliases import Compiled, compile_gazetteer
 from .candidates import AliasRecord
-from .errors import GazetteerError, Problem
+from .errors import GazetteerError, Problem, ResolverError
 from .gazetteer import ID_PATTERN, Gazetteer, default_gazetteer_dir, load_gazetteer
 from .model import Entity, Role
 from .normalize import Normalizer, default_normalizer
@@ -111,21 +110,11 @@ def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "
         "payload_bytes": len(payload),
         "entities": len(compiled.gazetteer.entities),
     }
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(json.dumps(header).encode("ascii") + b"\n")
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .textio import atomic_write
+
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(header).encode("ascii") + b"\n")
+        fh.write(payload)
 
 
 def read_header(path: str | Path) -> dict[str, Any]:
@@ -298,7 +287,7 @@ def load_default() -> Compiled:
             for old in target.parent.glob("default-*.rindex"):
                 if old != target:
                     old.unlink(missing_ok=True)  # caches of other versions of the sources
-        except OSError:
+        except (OSError, ResolverError):
             pass  # a read-only home only costs start-up time
     return compiled
 

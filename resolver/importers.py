@@ -47,10 +47,8 @@ import hashlib
 import importlib
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -521,21 +519,13 @@ def _write_atomic(output: str, write: Callable[[IO[str]], None], *, force: bool)
         raise ImporterError(f"{output}: is a folder; give a file name")
     if target.exists() and not force:
         raise ImporterError(f"{output}: already exists; use --force to overwrite it")
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .textio import atomic_write
+
+    with atomic_write(target) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+        write(text)
+        text.flush()
+        text.detach()  # the binary file stays open for atomic_write to sync and rename
 
 
 def import_gazetteer(fmt: str, source: str, output: str, *, alias_sep: str = "|", force: bool = False) -> ImportReport:

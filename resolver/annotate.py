@@ -581,7 +581,8 @@ class Annotator:
                 if after and after.group(1)[0].isupper() and not taken.overlaps(after.start(1), after.end(1)):
                     continue
                 if before and before.group(1)[0].isupper() and not taken.overlaps(before.start(1), before.end(1)):
-                    sentence_start = not text[: before.start(1)].rstrip() or text[: before.start(1)].rstrip()[-1] in ".!?:\n\"“"
+                    head = text[max(0, before.start(1) - 40) : before.start(1)].rstrip()  # a look back, not the whole text
+                    sentence_start = not head or head[-1] in ".!?:\n\"“"
                     if not (sentence_start and before.group(1).lower() in self.normalizer.common_words):
                         continue
             out.append(m)

@@ -264,7 +264,27 @@ def resolve(
         sys.exit(EXIT_PARTIAL)
 
 
-@main.group()
+class _GazetteerGroup(click.Group):
+    """The ``gazetteer`` commands; those of ``cli_scale`` (import, build, check-index) are loaded
+    only when this group is used, so that ``resolver resolve`` does not pay for them at start-up."""
+
+    def _load(self) -> None:
+        from . import cli, cli_scale  # noqa: F401  (cli_scale's decorators add its commands to cli.gazetteer)
+
+        if cli.gazetteer is not self:  # run as ``python -m resolver.cli``: this module is __main__, not cli
+            for name, command in cli.gazetteer.commands.items():
+                self.commands.setdefault(name, command)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+
+@main.group(cls=_GazetteerGroup)
 def gazetteer() -> None:
     """Check and inspect gazetteers.
 
@@ -863,8 +883,6 @@ def _evaluation_table(result: Evaluation, gold_file: str, types: set[str] | None
     )
     return "\n".join([head + overall, entities, variants])
 
-
-from . import cli_scale  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -222,7 +222,10 @@ def test_gazetteer_stats_of_a_jsonl_gazetteer(tmp_path: Path) -> None:
 # -- help -----------------------------------------------------------------------------------------------
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = [prefix]
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):  # as click lists them: lazily loaded commands included
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         if isinstance(cmd, click.Group):
             paths += _command_paths(cmd, (*prefix, name))
         else:

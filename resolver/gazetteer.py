@@ -33,6 +33,7 @@ from typing import Any
 
 from .errors import GazetteerError, InputError, Problem
 from .model import Entity, Role
+from .textio import parse_toml, read_limited
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DEFAULT_TYPES = ("person", "organization", "location")
@@ -95,18 +96,6 @@ class Gazetteer:
 
 
 # -- parsing ---------------------------------------------------------------------------------------
-def read_limited(*args: Any, **kwargs: Any) -> bytes:
-    from .textio import read_limited as read  # TOML and its limits load only when a file is read
-
-    return read(*args, **kwargs)
-
-
-def parse_toml(text: str, label: str) -> dict[str, Any]:
-    from .textio import parse_toml as parse
-
-    return parse(text, label)
-
-
 class _Source:
     """Where a record came from, to point problems at a file and a line.
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import GazetteerError, InputError, Problem, RuleError
+from .textio import parse_toml, read_limited
 
 MAX_TABLE_BYTES = 16 * 1024 * 1024
 RULES_DIR = Path(__file__).resolve().parent / "data" / "rules"
@@ -99,18 +100,6 @@ def _items(data: dict[str, Any], key: str, label: str, problems: list[Problem]) 
         problems.append(Problem(f"'{key}' must be an array of tables ([[{key}]])", label, entry=key))
         return []
     return value
-
-
-def read_limited(*args: Any, **kwargs: Any) -> bytes:
-    from .textio import read_limited as read  # TOML and its limits load only when a table is read
-
-    return read(*args, **kwargs)
-
-
-def parse_toml(text: str, label: str) -> dict[str, Any]:
-    from .textio import parse_toml as parse
-
-    return parse(text, label)
 
 
 def _check_keys(item: Any, allowed: set[str], label: str, entry: str) -> list[Problem]:

@@ -36,7 +36,6 @@ import os
 import re
 import sys
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,6 +249,8 @@ def parse_toml(text: str, label: str) -> dict[str, Any]:
     :data:`MAX_TOML_KEY_PARTS` parts, nesting deeper than Python's recursion limit, an integer of more
     than 4300 digits.
     """
+    import tomllib  # loaded on the first table parsed: a start-up from the cached index reads no TOML
+
     deep = _TOML_DOTTED.search(text)
     if deep is not None:
         line = text.count("\n", 0, deep.start()) + 1

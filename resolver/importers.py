@@ -179,13 +179,17 @@ class _Unknown:
 
 
 # -- jsonl --------------------------------------------------------------------------------------------------
-def _lines(handle: IO[bytes], label: str) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, parsed JSON or None, problem) for every non-blank line."""
+def _lines(handle: IO[bytes], label: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, the JSON object or None, problem) for every non-blank line."""
     for lineno, raw in enumerate(handle, 1):
         if not raw.strip():
             continue
         try:
-            yield lineno, json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8")), None
+            data = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
+            if isinstance(data, dict):
+                yield lineno, data, None
+            else:
+                yield lineno, None, "an entity must be a JSON object"
         except UnicodeDecodeError as exc:
             yield lineno, None, f"not UTF-8 (byte {exc.start} of the line)"
         except (json.JSONDecodeError, RecursionError) as exc:
@@ -194,11 +198,8 @@ def _lines(handle: IO[bytes], label: str) -> Iterator[tuple[int, Any, str | None
 
 def _jsonl_rows(handle: IO[bytes], label: str, unknown: _Unknown) -> Iterator[_Row]:
     for lineno, data, problem in _lines(handle, label):
-        if problem is not None:
+        if data is None:
             yield _Row(lineno, None, problem=problem)
-            continue
-        if not isinstance(data, dict):
-            yield _Row(lineno, None, problem="an entity must be a JSON object")
             continue
         record: dict[str, Any] = {}
         clash = None
@@ -362,11 +363,8 @@ def _ftm_rows(handle: IO[bytes], label: str) -> Iterator[_Row]:
     used: dict[str, str] = {}  # gazetteer id -> the FtM id it was made from
     first_line: dict[str, int] = {}
     for lineno, data, problem in _lines(handle, label):
-        if problem is not None:
+        if data is None:
             yield _Row(lineno, None, problem=problem)
-            continue
-        if not isinstance(data, dict):
-            yield _Row(lineno, None, problem="an entity must be a JSON object")
             continue
         raw, schema, props = data.get("id"), data.get("schema"), data.get("properties", {})
         if not isinstance(raw, str) or not raw.strip():

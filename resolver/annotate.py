@@ -30,17 +30,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import pairwise, product
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
+from .candidates import deletions
 from .model import Entity, Explanation, Match
-from .scoring import token_similarity
+from .scoring import _metaphone, token_similarity
 
 if TYPE_CHECKING:
     from .resolver import Resolver
 
 _NON_WORD = re.compile(r"[^\w ]")
+_START = attrgetter("start")
+_START_END = attrgetter("start", "end")
 _PIECE = 1 << 20  # characters scanned at a time
 _MAX_WINDOW = 5
 _WINDOW_CANDIDATES = 12  # aliases scored per window of text: the index ranks the likely ones first
@@ -89,13 +93,18 @@ class Mention:
 # six times slower): Latin (with its extensions), Greek, Cyrillic, Armenian, Georgian, full-width.
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u024f\u0370-\u03ff\u0400-\u042f\u0460-\u052f\u0531-\u0556\u10a0-\u10c5\u1e00-\u1eff\uff21-\uff3a"
 _CASELESS = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u0590-\u05ff\u4e00-\u9fff\u3400-\u4dbf"
-# a capitalized word ("Al-Qaeda", "U.S", "Gazeta.Ru") or an initial ("S."): a span goes on past a
-# full stop only after an initial, so it stops at the end of a sentence
-_WORD = rf"(?:[{_UPPER}]\.|[{_UPPER}][\w'’]*(?:[.-][\w'’]+)*)"
+# a capitalized word ("Al-Qaeda", "U.S", "Gazeta.Ru") or an initial ("S."), after its capital: a
+# span goes on past a full stop only after an initial, so it stops at the end of a sentence
+_WORD_REST = r"(?:\.|[\w'’]*(?:[.-][\w'’]+)*)"
+_WORD = rf"[{_UPPER}]{_WORD_REST}"
 _PARTICLE = r"(?:al|el|ul|ud|bin|ibn|abu|de|da|van|von|der|of|the|and|e|i)"
+# A span starts with its first letter, and only then looks behind it (no word character before),
+# so that `re` skips to the next capital or caseless letter with a character-set test instead of
+# trying the whole pattern at every position of the text (a third faster).
 _SPAN = re.compile(
-    rf"(?<!\w)(?:{_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD}){{0,11}}"
-    rf"|[{_CASELESS}][{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*){{0,11}}(?![\w\u200c\u200d]))"
+    rf"[{_UPPER}{_CASELESS}](?<!\w.)"
+    rf"(?:(?<=[{_UPPER}]){_WORD_REST}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD}){{0,11}}"
+    rf"|(?<=[{_CASELESS}])[{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*){{0,11}}(?![\w\u200c\u200d]))"
 )
 _CAPWORD = re.compile(rf"(?<!\w)[{_UPPER}][\w'’]+(?!\w)")
 
@@ -146,11 +155,18 @@ def _automaton(patterns: dict[str, set[int]], needs_capitals: Callable[[int], bo
 
 
 _LONG_WORD = re.compile(r"[^\W\d_]{5,}")
+_CAPITALS_RUN = re.compile(r"[^\W\d_a-z]{5}")  # five letters, none of them a-z: a long word in capitals has some
+
+
+def _leftmost_longest(hit: tuple[int, int, tuple[int, ...], bool, bool]) -> tuple[int, int]:
+    return hit[0], hit[0] - hit[1]
 
 
 def _in_capitals(text: str, start: int, end: int) -> bool:
     """True when the words around a hit are written in capitals (a headline): case says nothing
     there. Only words of five letters or more count, so that a list of acronyms is not a headline."""
+    if not (_CAPITALS_RUN.search(text, max(0, start - 60), start) or _CAPITALS_RUN.search(text, end, end + 60)):
+        return False  # no word in capitals near: the common case, told by one regex scan
     head = text[max(0, start - 60) : start]
     head = head[max(head.rfind(c) for c in ".!?\n") + 1 :]  # the same sentence and line only
     tail = text[end : end + 60]
@@ -178,6 +194,39 @@ def _pieces(text: str, size: int) -> Iterator[tuple[int, str]]:
                     break
         yield start, text[start:end]
         start = end
+
+
+def _masked(text: str, covered: _Spans) -> str:
+    """``text`` with the ``covered`` spans blanked out (offsets kept)."""
+    pieces: list[str] = []
+    pos = 0
+    for start, end in zip(covered.starts, covered.ends, strict=True):
+        pieces += (text[pos:start], " " * (end - start))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _bare(word: str) -> str:
+    """A word of a span without the punctuation that ends a clause ("Ivanov," -> "Ivanov")."""
+    return word[:-1] if word[-1] in ".,;:" and len(word) > 2 else word
+
+
+def _word_spans(text: str, pos: int, words: list[str]) -> list[tuple[int, int]]:
+    """Where each of ``words`` (a span split at white space, from ``pos`` on) stands, bare."""
+    out = []
+    for w in words:
+        start = text.index(w, pos)
+        pos = start + len(w)
+        out.append((start, start + len(_bare(w))))
+    return out
+
+
+def _to_walk(groups: list[str], known: set[str], several: bool) -> list[int]:
+    """Which of the spans ``groups`` hold a ``known`` word, and with ``several`` also which have
+    several words (a span is one word unless it holds a space or a tab)."""
+    return [i for i, g in enumerate(groups)
+            if g in known or ((" " in g or "\t" in g) and (several or not known.isdisjoint(g.split())))]  # fmt: skip
 
 
 def _family_only(m: Mention) -> bool:
@@ -214,10 +263,9 @@ class _Spans:
     """Non-overlapping [start, end) intervals, sorted, with O(log n) overlap tests."""
 
     def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for s, e in sorted(spans):
-            self.add(s, e)
+        ordered = sorted(spans)  # what adding them one by one would make, without the insertions
+        self.starts: list[int] = [s for s, _ in ordered]
+        self.ends: list[int] = [e for _, e in ordered]
 
     def overlaps(self, start: int, end: int) -> bool:
         i = bisect_right(self.starts, start)
@@ -277,6 +325,10 @@ class Annotator:
         self._single_part_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
         )
+        self._lone_aliases = self._single_part_aliases | self._family_aliases  # what one word alone may name
+        # the sounds of the indexed name parts, for `_near_nothing` (uncached: one call per part
+        # would flush the shared Metaphone cache on a large gazetteer)
+        self._sounds = frozenset(map(_metaphone.__wrapped__, resolver.index.postings))
 
     # -- building the automata ---------------------------------------------------------------------
     def _variant_forms_uncached(self, folded: str) -> list[str]:
@@ -319,20 +371,18 @@ class Annotator:
         hits: list[tuple[int, int, tuple[int, ...], bool, bool]] = []
         spaced = f" {_NON_WORD.sub(' ', text)} "  # offsets shift by one; every hit is a run of whole words
         for automaton, haystack, strict in ((self.folded, _lower(spaced), False), (self.cased, spaced, True)):
-            if automaton is None:
-                continue
-            for end_idx, (length, ids, capitals) in automaton.iter(haystack):
-                start, end = end_idx - length + 1, end_idx - 1
-                if end < len(text) and not text[end].isspace() and unicodedata.category(text[end]).startswith("M"):
-                    continue  # the word goes on with a combining mark
-                hits.append((start, end, ids, strict, capitals))
+            if automaton is not None:
+                hits += [(e - n + 1, e - 1, ids, strict, capitals) for e, (n, ids, capitals) in automaton.iter(haystack)]
         # leftmost-longest: at each place the longest acceptable form wins, later forms may not overlap it
-        hits.sort(key=lambda h: (h[0], h[0] - h[1]))
+        hits.sort(key=_leftmost_longest)
         out = []
         last_end = -1
+        n = len(text)
         for start, end, ids, strict, capitals in hits:
             if start < last_end:
                 continue
+            if end < n and not text[end].isspace() and unicodedata.category(text[end]).startswith("M"):
+                continue  # the word goes on with a combining mark (tested here, on the few hits that may win)
             if strict and _in_capitals(text, start, end):
                 continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
             elif capitals and not _capitalized(text[start:end], self._connectives):
@@ -381,6 +431,9 @@ class Annotator:
     def _aliases_near(self, tokens: tuple[str, ...]) -> frozenset[int] | None:
         """Aliases with a part near each of ``tokens``; ``None`` (no constraint) for parts so common
         that listing their aliases would cost more than it saves ("san", "new" in a GeoNames gazetteer)."""
+        for tok in tokens:
+            if tok not in _PARTICLES and self._near_nothing(tok):
+                return frozenset()  # what the loop below finds, at a fraction of the cost
         index = self.resolver.index
         found: set[int] | None = None
         for tok in tokens:
@@ -396,6 +449,21 @@ class Annotator:
                 return frozenset()
         return None if found is None else frozenset(found)
 
+    def _near_nothing(self, tok: str) -> bool:
+        """True when ``similar_parts(tok)`` and ``exact[tok]`` are both empty, told without listing them.
+
+        ``similar_parts`` finds the indexed parts that share ``tok`` or one of its one-letter
+        deletions as a key of ``deletes``, and the parts that sound like it (Metaphone): when
+        none of those keys is there, nothing is near. Most capitalized words of news text (places,
+        companies, people the gazetteer lacks) are near no name part: set probes answer for them,
+        where listing the neighbours and then their aliases costs several times as much.
+        """
+        index = self.resolver.index
+        near = index.deletes
+        if tok in near or tok in index.postings or tok in index.exact or _metaphone(tok) in self._sounds:
+            return False
+        return near.keys().isdisjoint(deletions(tok))
+
     def _fuzzy(
         self, text: str, covered: _Spans, want_unresolved: bool = True
     ) -> tuple[list[tuple[int, int, Match]], list[tuple[int, int]], list[tuple[int, int]]]:
@@ -403,38 +471,26 @@ class Annotator:
         found: list[tuple[int, int, Match]] = []
         unresolved: list[tuple[int, int]] = []
         known_words: list[tuple[int, int]] = []
-        single = self._single_part_aliases
-        word_sets = self._word
-        # the exact mentions blanked out: spans are only looked for between them
-        pieces: list[str] = []
-        pos = 0
-        for start, end in zip(covered.starts, covered.ends, strict=True):
-            pieces += (text[pos:start], " " * (end - start))
-            pos = end
-        pieces.append(text[pos:])
-        masked = "".join(pieces)
-        for span in _SPAN.finditer(masked):
-            s0, e0 = span.span()
-            group = span.group()
-            if " " not in group and "\t" not in group:  # one word: the most common span, kept cheap
-                end = e0 - 1 if group[-1] in ".,;:" and len(group) > 2 else e0
-                near = word_sets(group if end == e0 else group[:-1])
-                if near:
-                    known_words.append((s0, end))
-                    if near & single or near & self._family_aliases:
-                        found += self._windows(text, [(s0, end)], [near], covered, lone=True)
+        masked = _masked(text, covered)  # spans are only looked for between the exact mentions
+        spans = list(_SPAN.finditer(masked))
+        groups = list(map(re.Match.group, spans))
+        # Each distinct word is looked up once, and only the spans that hold a word near a name
+        # part are walked one by one: in news text, a few in ten (with `want_unresolved`, every
+        # span of several words is, for its open runs).
+        sets_of = {w: self._word(_bare(w)) for w in set(" ".join(groups).split())}
+        known = {w for w, near in sets_of.items() if near}
+        for i in _to_walk(groups, known, want_unresolved):
+            group, start = groups[i], spans[i].start()
+            pieces = group.split()
+            sets = [sets_of[w] for w in pieces]
+            words = _word_spans(masked, start, pieces)
+            if len(pieces) == 1:  # one word: the most common span
+                known_words += words
+                near = sets[0]
+                if near and not near.isdisjoint(self._lone_aliases):
+                    found += self._windows(text, words, sets, covered, lone=True)
                 continue
-            words = []
-            pos = s0
-            for w in group.split():
-                start = masked.index(w, pos)
-                end = start + len(w)
-                pos = end
-                if w[-1] in ".,;:" and len(w) > 2:
-                    end -= 1
-                words.append((start, end))
-            sets = [word_sets(text[s:e]) for s, e in words]
-            hits = self._windows(text, words, sets, covered) if _may_match(sets, single) else []
+            hits = self._windows(text, words, sets, covered) if _may_match(sets, self._single_part_aliases) else []
             found += hits
             known_words += [w for w, x in zip(words, sets, strict=True) if x]
             if want_unresolved:
@@ -552,7 +608,7 @@ class Annotator:
             mentions += [self._mention(text, s + base, e + base, m, "fuzzy") for s, e, m in fuzzy]
             open_spans += [(s + base, e + base) for s, e in spans]
             known_words += [(s + base, e + base) for s, e in words]
-        mentions.sort(key=lambda m: m.start)
+        mentions.sort(key=_START)
         mentions = self._decide_namesakes(text, mentions)
         mentions = self._acronyms_defined(text, mentions)
         mentions = self._back_references(text, mentions, known_words)
@@ -562,7 +618,7 @@ class Annotator:
             for s, e in open_spans:
                 if not taken.overlaps(s, e):
                     mentions.append(Mention(s, e, text[s:e], None, None, None, 0.0, "unresolved"))
-        mentions.sort(key=lambda m: (m.start, m.end))
+        mentions.sort(key=_START_END)
         return mentions
 
     def _mention(self, text: str, start: int, end: int, m: Match, kind: str) -> Mention:
@@ -573,20 +629,24 @@ class Annotator:
         """A one-word place inside a longer capitalized name is a modifier of that name, not a
         mention of the place: "Pakistan Observer", "Tehrik-e-Labbaik Pakistan", "North America"."""
         taken = _Spans((m.start, m.end) for m in mentions)
-        out = []
-        for m in mentions:
-            if m.type == "location" and m.kind == "exact" and " " not in m.text and not m.text.isupper():
-                after = _NEXT_WORD.match(text, m.end)
-                before = _PREV_WORD.search(text, max(0, m.start - 40), m.start)
-                if after and after.group(1)[0].isupper() and not taken.overlaps(after.start(1), after.end(1)):
-                    continue
-                if before and before.group(1)[0].isupper() and not taken.overlaps(before.start(1), before.end(1)):
-                    head = text[max(0, before.start(1) - 40) : before.start(1)].rstrip()  # a look back, not the whole text
-                    sentence_start = not head or head[-1] in ".!?:\n\"“"
-                    if not (sentence_start and before.group(1).lower() in self.normalizer.common_words):
-                        continue
-            out.append(m)
-        return out
+        return [m for m in mentions if not (m.type == "location" and m.kind == "exact" and " " not in m.text
+                                            and not m.text.isupper() and self._embedded(text, m, taken))]  # fmt: skip
+
+    def _embedded(self, text: str, m: Mention, taken: _Spans) -> bool:
+        """Whether a capitalized word that no mention claims stands right after or before ``m``
+        (a capitalized common word that starts a sentence does not count: "Then Lahore")."""
+        after = _NEXT_WORD.match(text, m.end)
+        if after and after.group(1)[0].isupper() and not taken.overlaps(after.start(1), after.end(1)):
+            return True
+        before = _word_before(text, m.start)
+        if before is None:
+            return False
+        s, e = before
+        if not text[s].isupper() or taken.overlaps(s, e):
+            return False
+        head = text[max(0, s - 40) : s].rstrip()  # a look back, not the whole text
+        sentence_start = not head or head[-1] in ".!?:\n\"“"
+        return not (sentence_start and text[s:e].lower() in self.normalizer.common_words)
 
     def _context_score(self, entity: Entity, window: set[str], doc_ids: set[str]) -> tuple[float, list[str]]:
         """How well the words and entities around a mention fit an entity's facts."""
@@ -689,7 +749,7 @@ class Annotator:
                 mine.add(s, e)
         if dropped:
             mentions = [m for m in mentions if (m.start, m.end) not in dropped]
-        return sorted(mentions + extra, key=lambda m: m.start)
+        return sorted(mentions + extra, key=_START) if extra else mentions  # mentions come sorted
 
     def _back_references(self, text: str, mentions: list[Mention], words: list[tuple[int, int]]) -> list[Mention]:
         """"Ivanov said" after "Sergei Ivano": a lone family name refers back to the person named before."""
@@ -699,7 +759,8 @@ class Annotator:
             family = self._family.get(self._by_id.get(f.id or "", -1))
             first[family] = min(first.get(family, f.start), f.start)
         # a family name found alone ("Medvedev") after a full mention is a back-reference to it
-        mentions = [m for m in mentions if not (_family_only(m) and first.get(self._part_token(m.text), m.start) < m.start)]
+        mentions = [m for m in mentions
+                    if m.kind != "fuzzy" or not (_family_only(m) and first.get(self._part_token(m.text), m.start) < m.start)]  # fmt: skip
         persons = [m for m in mentions if m.type == "person" and m.id]
         if not persons:
             return mentions
@@ -730,14 +791,31 @@ class Annotator:
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
                                      best.match, (), (note,)))  # fmt: skip
                 added.add(s, e)
-        return sorted(mentions + extra, key=lambda m: m.start)
+        return sorted(mentions + extra, key=_START) if extra else mentions  # mentions come sorted
 
 
 _NEXT_WORD = re.compile(r"[ -]([^\W\d_][\w'’]*)")
-_PREV_WORD = re.compile(r"([^\W\d_][\w'’]*)[ -]$")
+_WORD_CHARS = re.compile(r"[\w'’]*")
+_LETTER = re.compile(r"[^\W\d_]")
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
 _DEFINED = re.compile(r"\(([A-Z][A-Z0-9&]{1,9})\)")
 _STOP = frozenset({"the", "and", "for", "with", "from", "that", "this", "was", "were", "has", "had", "have", "its", "his", "her", "said", "who", "which"})  # fmt: skip
+
+
+def _word_before(text: str, start: int) -> tuple[int, int] | None:
+    """Where the word before ``start`` stands: a letter, then letters, digits and apostrophes, in
+    the 40 characters before ``start``, with a space or hyphen between it and ``start`` (and maybe
+    a line break after that). Found by walking back from ``start`` (a reversed slice, one match),
+    where searching forward from 40 characters back tries a match at every one of them."""
+    lo = max(0, start - 40)
+    sep = start - 1
+    if sep >= lo and text[sep] == "\n":
+        sep -= 1
+    if sep < lo or text[sep] not in " -":
+        return None
+    run = _WORD_CHARS.match(text[lo:sep][::-1])  # the word characters back from the separator
+    first = _LETTER.search(text, sep - (run.end() if run else 0), sep)  # the word starts with a letter
+    return None if first is None else (first.start(), sep)
 
 
 def _class_forms(normalizer: Any) -> dict[tuple[str, ...], list[str]]:

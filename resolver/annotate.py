@@ -35,14 +35,16 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from .candidates import deletions
 from .model import Entity, Explanation, Match
-from .scoring import _metaphone, token_similarity
+from .scoring import token_similarity
 
 if TYPE_CHECKING:
+    from .candidates import CandidateIndex
+    from .normalize import Normalizer
     from .resolver import Resolver
 
 _NON_WORD = re.compile(r"[^\w ]")
+_NO_ALIASES: frozenset[int] = frozenset()  # one object for the many words near no name part
 _START = attrgetter("start")
 _START_END = attrgetter("start", "end")
 _PIECE = 1 << 20  # characters scanned at a time
@@ -158,10 +160,6 @@ _LONG_WORD = re.compile(r"[^\W\d_]{5,}")
 _CAPITALS_RUN = re.compile(r"[^\W\d_a-z]{5}")  # five letters, none of them a-z: a long word in capitals has some
 
 
-def _leftmost_longest(hit: tuple[int, int, tuple[int, ...], bool, bool]) -> tuple[int, int]:
-    return hit[0], hit[0] - hit[1]
-
-
 def _in_capitals(text: str, start: int, end: int) -> bool:
     """True when the words around a hit are written in capitals (a headline): case says nothing
     there. Only words of five letters or more count, so that a list of acronyms is not a headline."""
@@ -240,10 +238,17 @@ def _may_match(sets: list[frozenset[int] | None], single: frozenset[int]) -> boo
         return False
     if None in sets:
         return True
-    known = [x for x in sets if x]
-    if any(x & single for x in known):
+    if any(x and not x.isdisjoint(single) for x in sets):
         return True
-    return any(a & b for a, b in pairwise(sets) if a and b)
+    return any(a and b and not a.isdisjoint(b) for a, b in pairwise(sets))
+
+
+def _share_an_alias(sets: list[frozenset[int]]) -> bool:
+    """Whether an alias is in each of ``sets``; for one or two sets (most windows) without
+    building the intersection."""
+    if len(sets) <= 2:
+        return not sets[0].isdisjoint(sets[-1])
+    return bool(frozenset.intersection(*sets))
 
 
 @contextmanager
@@ -289,7 +294,10 @@ class Annotator:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.normalizer = resolver.normalizer
-        self._variant_forms = lru_cache(maxsize=None)(self._variant_forms_uncached)
+        # The caches wrap static functions, never bound methods: a cache holding a method of the
+        # annotator would tie it into a reference cycle, so that it (and all it has cached) would
+        # wait for a full garbage collection, which walks every table of the resolver too.
+        self._variant_forms = lru_cache(maxsize=None)(partial(self._variant_forms_of, self.normalizer))
         # two automata: case-insensitive forms scanned in the lower-cased text, and the forms of
         # short and common-word aliases ("IS", "Dawn", "The Nation") scanned in the text as written
         folded: dict[str, set[int]] = {}
@@ -316,9 +324,9 @@ class Annotator:
                 if key:
                     self._family[e_idx] = key[-1]
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
-        self._word = lru_cache(maxsize=200_000)(self._word_uncached)
-        self._part_token = lru_cache(maxsize=200_000)(self._part_token_uncached)
-        self._part_key = lru_cache(maxsize=200_000)(lambda w: self.normalizer.name_key_part(w) if w.isascii() else w)
+        self._word = lru_cache(maxsize=200_000)(partial(self._word_sets, self.normalizer, resolver.index))
+        self._part_token = lru_cache(maxsize=200_000)(partial(self._part_token_of, self.normalizer))
+        self._part_key = lru_cache(maxsize=200_000)(partial(self._content_key, self.normalizer))
         self._family_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) > 1 and resolver.entities[a.entity].type == "person"
         )
@@ -326,18 +334,16 @@ class Annotator:
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
         )
         self._lone_aliases = self._single_part_aliases | self._family_aliases  # what one word alone may name
-        # the sounds of the indexed name parts, for `_near_nothing` (uncached: one call per part
-        # would flush the shared Metaphone cache on a large gazetteer)
-        self._sounds = frozenset(map(_metaphone.__wrapped__, resolver.index.postings))
 
     # -- building the automata ---------------------------------------------------------------------
-    def _variant_forms_uncached(self, folded: str) -> list[str]:
+    @staticmethod
+    def _variant_forms_of(normalizer: Normalizer, folded: str) -> list[str]:
         """Spellings of one name part from its equivalence class ("sergei" -> "sergey", "serguei" ...)."""
-        skel = self.normalizer.skeleton(folded)
-        canonical = self.normalizer.name_variants.get((skel,)) or self.normalizer.org_variants.get((skel,))
+        skel = normalizer.skeleton(folded)
+        canonical = normalizer.name_variants.get((skel,)) or normalizer.org_variants.get((skel,))
         if canonical is None:
             return [folded]
-        forms = _class_forms(self.normalizer).get(canonical, [])
+        forms = _class_forms(normalizer).get(canonical, [])
         return [folded, *(f for f in forms if f != folded)][:6]
 
     def _scan_patterns(self, text: str, kind: str, *, lower: bool, variants: bool = True) -> set[str]:
@@ -368,26 +374,30 @@ class Annotator:
 
     # -- stage 1: exact ------------------------------------------------------------------------------
     def _exact(self, text: str) -> list[tuple[int, int, Match]]:
-        hits: list[tuple[int, int, tuple[int, ...], bool, bool]] = []
+        # a hit is (start, -end, strict, alias ids, capitals): in sorted order, leftmost-longest
+        # (at each place the longest acceptable form wins, later forms may not overlap it), and a
+        # form of both automata comes from the case-insensitive one first
+        hits: list[tuple[int, int, bool, tuple[int, ...], bool]] = []
         spaced = f" {_NON_WORD.sub(' ', text)} "  # offsets shift by one; every hit is a run of whole words
         for automaton, haystack, strict in ((self.folded, _lower(spaced), False), (self.cased, spaced, True)):
             if automaton is not None:
-                hits += [(e - n + 1, e - 1, ids, strict, capitals) for e, (n, ids, capitals) in automaton.iter(haystack)]
-        # leftmost-longest: at each place the longest acceptable form wins, later forms may not overlap it
-        hits.sort(key=_leftmost_longest)
+                hits += [(e - n + 1, 1 - e, strict, ids, capitals) for e, (n, ids, capitals) in automaton.iter(haystack)]
+        hits.sort()
         out = []
         last_end = -1
         n = len(text)
-        for start, end, ids, strict, capitals in hits:
+        exact_match = self._exact_match
+        for start, neg_end, strict, ids, capitals in hits:
             if start < last_end:
                 continue
+            end = -neg_end
             if end < n and not text[end].isspace() and unicodedata.category(text[end]).startswith("M"):
                 continue  # the word goes on with a combining mark (tested here, on the few hits that may win)
             if strict and _in_capitals(text, start, end):
                 continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
             elif capitals and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
-            m = self._exact_match(text[start:end], ids)
+            m = exact_match(text[start:end], ids)
             if m is not None:
                 last_end = end
                 if text.startswith("the ", start) and end - start > 4:
@@ -396,7 +406,8 @@ class Annotator:
         return out
 
     # -- stage 2: fuzzy ------------------------------------------------------------------------------
-    def _word_uncached(self, word: str) -> frozenset[int] | None:
+    @staticmethod
+    def _word_sets(normalizer: Normalizer, index: CandidateIndex, word: str) -> frozenset[int] | None:
         """The aliases a word of a name-like span could belong to.
 
         ``None`` for a word that fits anywhere in a name (a title, a particle, an initial) and the
@@ -406,63 +417,52 @@ class Annotator:
             low = word.lower()
             if len(low) == 1 or low in _PARTICLES:
                 return None
-            normalizer = self.normalizer
             skel = normalizer.skeleton(low)
             if (skel,) in normalizer._titles:
                 return None
             hit = normalizer.name_variants.get((skel,)) or normalizer.org_variants.get((skel,))
-            return self._aliases_near((hit[0] if hit is not None and len(hit) == 1 else skel,))
-        key = self.normalizer.key(word)
+            return Annotator._aliases_near(index, (hit[0] if hit is not None and len(hit) == 1 else skel,))
+        key = normalizer.key(word)
         if not key.tokens:
-            return frozenset()
-        if (len(key.surface) == 1 and len(key.surface[0]) == 1) or self.normalizer.is_title(key.surface):
+            return _NO_ALIASES
+        if (len(key.surface) == 1 and len(key.surface[0]) == 1) or normalizer.is_title(key.surface):
             return None
         if all(t in _PARTICLES for t in key.surface):
             return None
-        return self._aliases_near(key.tokens)
+        return Annotator._aliases_near(index, key.tokens)
 
-    def _part_token_uncached(self, word: str) -> str | None:
+    @staticmethod
+    def _part_token_of(normalizer: Normalizer, word: str) -> str | None:
         """The key of a one-part word ("Ivanov" -> "ivanov"), or None if the word makes several parts."""
         if word.isascii() and word.isalpha():
-            return self.normalizer.name_key_part(word.lower())
-        tokens = self.normalizer.key(word).tokens
+            return normalizer.name_key_part(word.lower())
+        tokens = normalizer.key(word).tokens
         return tokens[0] if len(tokens) == 1 else None
 
-    def _aliases_near(self, tokens: tuple[str, ...]) -> frozenset[int] | None:
+    @staticmethod
+    def _content_key(normalizer: Normalizer, word: str) -> str:
+        """A lower-case context word as a name part, so that context and entity facts meet."""
+        return normalizer.name_key_part(word) if word.isascii() else word
+
+    @staticmethod
+    def _aliases_near(index: CandidateIndex, tokens: tuple[str, ...]) -> frozenset[int] | None:
         """Aliases with a part near each of ``tokens``; ``None`` (no constraint) for parts so common
         that listing their aliases would cost more than it saves ("san", "new" in a GeoNames gazetteer)."""
-        for tok in tokens:
-            if tok not in _PARTICLES and self._near_nothing(tok):
-                return frozenset()  # what the loop below finds, at a fraction of the cost
-        index = self.resolver.index
         found: set[int] | None = None
         for tok in tokens:
             if tok in _PARTICLES:
                 continue
             parts = index.similar_parts(tok)
+            if not parts and tok not in index.exact:
+                return _NO_ALIASES  # the common case (most capitalized words are near no name part), told early
             if sum(len(index.postings[p]) for p in parts) > _COMMON_PART:
                 continue
             aliases = {a for part in parts for a in index.postings[part]}
             aliases.update(index.exact.get(tok, ()))
             found = aliases if found is None else found & aliases
             if not found:
-                return frozenset()
+                return _NO_ALIASES
         return None if found is None else frozenset(found)
-
-    def _near_nothing(self, tok: str) -> bool:
-        """True when ``similar_parts(tok)`` and ``exact[tok]`` are both empty, told without listing them.
-
-        ``similar_parts`` finds the indexed parts that share ``tok`` or one of its one-letter
-        deletions as a key of ``deletes``, and the parts that sound like it (Metaphone): when
-        none of those keys is there, nothing is near. Most capitalized words of news text (places,
-        companies, people the gazetteer lacks) are near no name part: set probes answer for them,
-        where listing the neighbours and then their aliases costs several times as much.
-        """
-        index = self.resolver.index
-        near = index.deletes
-        if tok in near or tok in index.postings or tok in index.exact or _metaphone(tok) in self._sounds:
-            return False
-        return near.keys().isdisjoint(deletions(tok))
 
     def _fuzzy(
         self, text: str, covered: _Spans, want_unresolved: bool = True
@@ -481,15 +481,15 @@ class Annotator:
         known = {w for w, near in sets_of.items() if near}
         for i in _to_walk(groups, known, want_unresolved):
             group, start = groups[i], spans[i].start()
+            if group in known:  # one known word: the most common span
+                word, near = (start, start + len(_bare(group))), sets_of[group]
+                known_words.append(word)
+                if near and not near.isdisjoint(self._lone_aliases):  # a run of one word
+                    found += self._run_windows(text, [word], [near], covered, lone=True)
+                continue
             pieces = group.split()
             sets = [sets_of[w] for w in pieces]
             words = _word_spans(masked, start, pieces)
-            if len(pieces) == 1:  # one word: the most common span
-                known_words += words
-                near = sets[0]
-                if near and not near.isdisjoint(self._lone_aliases):
-                    found += self._windows(text, words, sets, covered, lone=True)
-                continue
             hits = self._windows(text, words, sets, covered) if _may_match(sets, self._single_part_aliases) else []
             found += hits
             known_words += [w for w, x in zip(words, sets, strict=True) if x]
@@ -542,13 +542,13 @@ class Annotator:
         used = [False] * n
         for size in range(min(_MAX_WINDOW, n), 0, -1):
             for i in range(0, n - size + 1):
-                if any(used[i : i + size]):
+                if out and True in used[i : i + size]:  # nothing is used before the first find
                     continue
                 window = [x for x in sets[i : i + size] if x is not None]
-                if not window or not frozenset.intersection(*window):  # at least one distinctive word
+                if not window or not _share_an_alias(window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
                 after_title = i > 0 and sets[i - 1] is None and self._is_title_word(text[words[i - 1][0] : words[i - 1][1]])
-                if size == 1 and not (after_title or lone) and not (window[0] & self._single_part_aliases):
+                if size == 1 and not (after_title or lone) and window[0].isdisjoint(self._single_part_aliases):
                     continue  # one word alone can only be a one-word name (or a family name after a title)
                 s, e = words[i][0], words[i + size - 1][1]
                 if sets[i] is None and self._is_title_word(text[s : words[i][1]]):
@@ -602,7 +602,7 @@ class Annotator:
         # their working copies of the text stay small whatever the size of the document
         for base, piece in _pieces(text, _PIECE):
             exact = self._exact(piece)
-            covered = _Spans((s, e) for s, e, _ in exact)
+            covered = _Spans([(s, e) for s, e, _ in exact])
             fuzzy, spans, words = self._fuzzy(piece, covered, unresolved)
             mentions += [self._mention(text, s + base, e + base, m, "exact") for s, e, m in exact]
             mentions += [self._mention(text, s + base, e + base, m, "fuzzy") for s, e, m in fuzzy]
@@ -614,7 +614,7 @@ class Annotator:
         mentions = self._back_references(text, mentions, known_words)
         mentions = self._drop_embedded_places(text, mentions)
         if unresolved:
-            taken = _Spans((m.start, m.end) for m in mentions)
+            taken = _Spans(map(_START_END, mentions))
             for s, e in open_spans:
                 if not taken.overlaps(s, e):
                     mentions.append(Mention(s, e, text[s:e], None, None, None, 0.0, "unresolved"))
@@ -628,16 +628,17 @@ class Annotator:
     def _drop_embedded_places(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """A one-word place inside a longer capitalized name is a modifier of that name, not a
         mention of the place: "Pakistan Observer", "Tehrik-e-Labbaik Pakistan", "North America"."""
-        taken = _Spans((m.start, m.end) for m in mentions)
+        taken = _Spans(map(_START_END, mentions))
         return [m for m in mentions if not (m.type == "location" and m.kind == "exact" and " " not in m.text
                                             and not m.text.isupper() and self._embedded(text, m, taken))]  # fmt: skip
 
     def _embedded(self, text: str, m: Mention, taken: _Spans) -> bool:
         """Whether a capitalized word that no mention claims stands right after or before ``m``
         (a capitalized common word that starts a sentence does not count: "Then Lahore")."""
-        after = _NEXT_WORD.match(text, m.end)
-        if after and after.group(1)[0].isupper() and not taken.overlaps(after.start(1), after.end(1)):
-            return True
+        if text[m.end + 1 : m.end + 2].isupper():  # the first letter of the word after, if one comes
+            after = _NEXT_WORD.match(text, m.end)
+            if after and not taken.overlaps(after.start(1), after.end(1)):
+                return True
         before = _word_before(text, m.start)
         if before is None:
             return False
@@ -725,7 +726,7 @@ class Annotator:
                     defined[acro] = source
         if not defined:
             return mentions
-        taken = _Spans((m.start, m.end) for m in mentions)
+        taken = _Spans(map(_START_END, mentions))
         at = {(m.start, m.end): m for m in mentions}
         dropped: set[tuple[int, int]] = set()
         added: dict[str, _Spans] = {}
@@ -764,10 +765,11 @@ class Annotator:
         persons = [m for m in mentions if m.type == "person" and m.id]
         if not persons:
             return mentions
-        taken = _Spans((m.start, m.end) for m in mentions)
+        taken = _Spans(map(_START_END, mentions))
         added = _Spans()  # words come in text order: appends, never insertions into a long list
         extra = []
         seen: dict[str, Mention] = {}  # family name part -> the latest full mention of its person
+        nearest: dict[str, tuple[int, str | None]] = {}  # part -> (len(seen) then, the seen family like it)
         p = 0
         for s, e in words:
             while p < len(persons) and persons[p].start < s:
@@ -783,15 +785,25 @@ class Annotator:
                 continue
             best = seen.get(tok)
             if best is None and len(tok) >= 4:
-                close = [(token_similarity(tok, fam)[0], fam) for fam in seen if abs(len(fam) - len(tok)) <= 2]
-                sim, fam = max(close, default=(0.0, ""))
-                best = seen[fam] if sim >= 0.85 else None
+                # the same word comes back often, and the families seen (only ever added) seldom change
+                known, fam = nearest.get(tok, (-1, None))
+                if known != len(seen):
+                    fam = _like(tok, seen)
+                    nearest[tok] = (len(seen), fam)
+                best = None if fam is None else seen[fam]
             if best is not None:
                 note = f"family name refers back to '{best.text}' at {best.start}"
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
                                      best.match, (), (note,)))  # fmt: skip
                 added.add(s, e)
         return sorted(mentions + extra, key=_START) if extra else mentions  # mentions come sorted
+
+
+def _like(part: str, families: Iterable[str]) -> str | None:
+    """The family name most like ``part`` (a misspelling of it, within two letters of its length)."""
+    close = [(token_similarity(part, fam)[0], fam) for fam in families if abs(len(fam) - len(part)) <= 2]
+    sim, fam = max(close, default=(0.0, ""))
+    return fam if sim >= 0.85 else None
 
 
 _NEXT_WORD = re.compile(r"[ -]([^\W\d_][\w'’]*)")
@@ -813,6 +825,9 @@ def _word_before(text: str, start: int) -> tuple[int, int] | None:
         sep -= 1
     if sep < lo or text[sep] not in " -":
         return None
+    space = text.rfind(" ", lo, sep)
+    if space != -1 and text[space + 1 : sep].isalpha():
+        return space + 1, sep  # the common case: a word of letters only, after a space
     run = _WORD_CHARS.match(text[lo:sep][::-1])  # the word characters back from the separator
     first = _LETTER.search(text, sep - (run.end() if run else 0), sep)  # the word starts with a letter
     return None if first is None else (first.start(), sep)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .resolver import Resolver
 
 _NON_WORD = re.compile(r"[^\w ]")
+_FIRST_MARK = "\u0300"  # no combining mark (category M) comes before U+0300: most characters need no look-up
 _NO_ALIASES: frozenset[int] = frozenset()  # one object for the many words near no name part
 _START = attrgetter("start")
 _START_END = attrgetter("start", "end")
@@ -132,7 +133,7 @@ def _boundary(text: str, start: int, end: int) -> bool:
             return False
     if end < len(text):
         after = text[end]
-        if after.isalnum() or after == "_" or unicodedata.category(after).startswith("M"):
+        if after.isalnum() or after == "_" or (after >= _FIRST_MARK and unicodedata.category(after).startswith("M")):
             return False
     return True
 
@@ -391,7 +392,7 @@ class Annotator:
             if start < last_end:
                 continue
             end = -neg_end
-            if end < n and not text[end].isspace() and unicodedata.category(text[end]).startswith("M"):
+            if end < n and text[end] >= _FIRST_MARK and unicodedata.category(text[end]).startswith("M"):
                 continue  # the word goes on with a combining mark (tested here, on the few hits that may win)
             if strict and _in_capitals(text, start, end):
                 continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
@@ -778,7 +779,7 @@ class Annotator:
                 if family is not None:
                     seen[family] = m
                 p += 1
-            if not seen or taken.overlaps(s, e) or added.overlaps(s, e):
+            if not seen:
                 continue
             tok = self._part_token(text[s:e])
             if tok is None:
@@ -791,7 +792,7 @@ class Annotator:
                     fam = _like(tok, seen)
                     nearest[tok] = (len(seen), fam)
                 best = None if fam is None else seen[fam]
-            if best is not None:
+            if best is not None and not taken.overlaps(s, e) and not added.overlaps(s, e):  # the rare case last
                 note = f"family name refers back to '{best.text}' at {best.start}"
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
                                      best.match, (), (note,)))  # fmt: skip

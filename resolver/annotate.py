@@ -494,10 +494,13 @@ class Annotator:
         for i in _to_walk(groups, known, want_unresolved):
             group, start = groups[i], spans[i].start()
             if group in known:  # one known word: the most common span
-                word, near = (start, start + len(_bare(group))), sets_of[group]
-                known_words.append(word)
-                if near and not near.isdisjoint(self._lone_aliases):  # a run of one word
-                    found += self._run_windows(text, [word], [near], covered, lone=True)
+                end = start + len(_bare(group))
+                known_words.append((start, end))
+                near = sets_of[group]
+                if near and not near.isdisjoint(self._lone_aliases):  # its one window: the word alone
+                    m = self._window_match(text, start, end, covered, True, True)
+                    if m is not None:
+                        found.append((start, end, m))
                 continue
             pieces = group.split()
             sets = [sets_of[w] for w in pieces]
@@ -533,22 +536,22 @@ class Annotator:
         return out
 
     def _windows(
-        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans,
-        lone: bool = False,
+        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
     ) -> list[tuple[int, int, Match]]:
         out: list[tuple[int, int, Match]] = []
         start = 0
         for k in range(len(words) + 1):  # a word near no name part splits the span into runs
             if k == len(words) or (sets[k] is not None and not sets[k]):
                 if k > start:
-                    out += self._run_windows(text, words[start:k], sets[start:k], covered, lone)
+                    out += self._run_windows(text, words[start:k], sets[start:k], covered)
                 start = k + 1
         return out
 
     def _run_windows(
-        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans,
-        lone: bool = False,
+        self, text: str, words: list[tuple[int, int]], sets: list[frozenset[int] | None], covered: _Spans
     ) -> list[tuple[int, int, Match]]:
+        """The names in a run of a span's words, longest windows first (a span of one word alone
+        goes to `_window_match` directly)."""
         n = len(words)
         out: list[tuple[int, int, Match]] = []
         used = [False] * n
@@ -560,7 +563,7 @@ class Annotator:
                 if not window or not _share_an_alias(window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
                 after_title = i > 0 and sets[i - 1] is None and self._is_title_word(text[words[i - 1][0] : words[i - 1][1]])
-                if size == 1 and not (after_title or lone) and window[0].isdisjoint(self._single_part_aliases):
+                if size == 1 and not after_title and window[0].isdisjoint(self._single_part_aliases):
                     continue  # one word alone can only be a one-word name (or a family name after a title)
                 s, e = words[i][0], words[i + size - 1][1]
                 if sets[i] is None and self._is_title_word(text[s : words[i][1]]):
@@ -568,18 +571,24 @@ class Annotator:
                 if size > 1 and ((sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES)
                                  or (sets[i + size - 1] is None and text[words[i + size - 1][0] : e].lower() in _PARTICLES)):
                     continue  # a window neither starts nor ends on a particle ("Iraqi and")
-                if covered.overlaps(s, e) or not _boundary(text, s, e):
-                    continue
-                surface = text[s:e]
-                m = self._resolve(surface)
+                m = self._window_match(text, s, e, covered, size == 1, after_title)
                 if m is None:
-                    continue
-                if size == 1 and not self._single_word_ok(surface, m, after_title or lone):
                     continue
                 out.append((s, e, m))
                 for k in range(i, i + size):
                     used[k] = True
         return out
+
+    def _window_match(self, text: str, s: int, e: int, covered: _Spans, one_word: bool, after_title: bool) -> Match | None:
+        """What the window ``text[s:e]`` names, if anything: it must stand between word boundaries,
+        clear of the exact mentions, and resolve; one word alone must pass `_single_word_ok`."""
+        if covered.overlaps(s, e) or not _boundary(text, s, e):
+            return None
+        surface = text[s:e]
+        m = self._resolve(surface)
+        if m is None or (one_word and not self._single_word_ok(surface, m, after_title)):
+            return None
+        return m
 
     def _is_title_word(self, word: str) -> bool:
         low = word.rstrip(".").lower()

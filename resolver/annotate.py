@@ -469,8 +469,7 @@ class Annotator:
                 return _NO_ALIASES  # the common case (most capitalized words are near no name part), told early
             if sum(len(index.postings[p]) for p in parts) > _COMMON_PART:
                 continue
-            aliases = {a for part in parts for a in index.postings[part]}
-            aliases.update(index.exact.get(tok, ()))
+            aliases = set(index.exact.get(tok, ())).union(*map(index.postings.__getitem__, parts))
             found = aliases if found is None else found & aliases
             if not found:
                 return _NO_ALIASES

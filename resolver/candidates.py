@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Indel
+
 from .scoring import _metaphone
 
 
@@ -49,6 +51,7 @@ def deletions(token: str) -> set[str]:
 
 _MIN_FUZZY = 4
 _MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
+_POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
@@ -65,7 +68,9 @@ class CandidateIndex:
                 exact["".join(rec.tokens)].append(i)
             if rec.case_sensitive:
                 continue  # short and common-word aliases match only exactly
-            for tok in set(rec.tokens):
+            # each part under its key and as spelled, where the rules rewrote it ("steenbergen" as well
+            # as "stinbergen"), so that a typo is one edit from one of them
+            for tok in {*rec.tokens, *(t.lower() for t in rec.cased)}:
                 postings[tok].append(i)
         # neighbours: every indexed part under itself, and under each of its one-letter deletions
         # (parts of 4+ letters): two parts within one edit share a key, found in one probe per form
@@ -95,8 +100,9 @@ class CandidateIndex:
         found.update(self.phonetic.get(_metaphone(token), ()))
         return found
 
-    def lookup(self, tokens: tuple[str, ...], limit: int = 50) -> list[int]:
-        """Aliases worth scoring for a query's parts: exact hits first, then by parts found."""
+    def lookup(self, tokens: tuple[str, ...], limit: int = 50, spelled: tuple[str, ...] | None = None) -> list[int]:
+        """Aliases worth scoring for a query's parts: exact hits first, then by parts found. ``spelled``
+        holds the parts as written (same length), also looked up where the rules rewrote them."""
         if not tokens:
             return []
         exact = list(self.exact.get(" ".join(tokens), ()))
@@ -106,16 +112,18 @@ class CandidateIndex:
         # rarest parts first; a very common part ("san", "city") only adds weight to aliases that a
         # rarer part already found, unless nothing rarer was given
         per_token = []
-        for tok in set(tokens):
+        for tok, as_written in dict(zip(tokens, spelled or tokens, strict=True)).items():
             if len(tok) == 1:
                 continue  # an initial finds nothing on its own
             parts = self.similar_parts(tok)
+            if as_written != tok:
+                parts |= self.similar_parts(as_written)
             per_token.append((sum(len(self.postings[p]) for p in parts), tok, parts))
         per_token.sort()
         for size, tok, parts in per_token:
             best: dict[int, float] = {}
             for part in parts:
-                weight = 1.0 if part == tok else 0.9
+                weight = 1.0 if part in (tok, as_written) else 0.9
                 postings = self.postings[part]
                 if size > _COMMON and counts:
                     postings = [a for a in postings if a in counts]
@@ -124,8 +132,13 @@ class CandidateIndex:
                         best[alias] = weight
             for alias, weight in best.items():
                 counts[alias] += weight
+        # the aliases that most parts found, in a pool a few times the limit; within it, those most like
+        # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
         aliases = self.aliases
-        ranked = heapq.nsmallest(limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
+        pool = heapq.nsmallest(_POOL * limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
+        query = " ".join(tokens)
+        likeness = Indel.normalized_similarity
+        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -likeness(query, aliases[i].key), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:

@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz.distance import Indel
+
 from .aliases import Compiled, compile_gazetteer, is_case_sensitive
 from .candidates import AliasRecord, CandidateIndex
 from .compiled import is_index_file, load_default, load_index, save_index
@@ -39,6 +41,12 @@ def _case_ok(query: tuple[str, ...], alias: tuple[str, ...]) -> bool:
         return True
     joined = "".join(query)
     return joined.isupper() and [t.upper() for t in alias] == list(query)
+
+
+def _spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The parts as spelled (lower case), when the rules rewrote them but kept their number; else None."""
+    spelled = tuple(t.lower() for t in cased)
+    return spelled if len(spelled) == len(tokens) and spelled != tokens else None
 
 
 class Resolver:
@@ -80,13 +88,9 @@ class Resolver:
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
         self.index = CandidateIndex(built.aliases)
         self._annotator: Annotator | None = None
-        # each alias's parts as spelled, where an equivalence class rewrote them ("aleksandr" for
-        # "alexander"), so that a misspelling is also compared with the spelling it misspells
-        skeleton = self.normalizer.skeleton
-        self._spelled: list[tuple[str, ...] | None] = []
-        for rec in built.aliases:
-            spelled = tuple(skeleton(t.lower()) for t in rec.cased)
-            self._spelled.append(spelled if len(spelled) == len(rec.tokens) and spelled != rec.tokens else None)
+        # each alias's parts as spelled, where the rules rewrote them ("aleksandr" for "alexander",
+        # "stinbergen" for "steenbergen"), so that a misspelling is also compared with the spelling it misspells
+        self._spelled: list[tuple[str, ...] | None] = [_spelled(rec.cased, rec.tokens) for rec in built.aliases]
         self._country_words: dict[str, str] = {}
         for rec in built.aliases:  # one-word names of countries, to recognise "Pakistan ISI"
             entity = self.entities[rec.entity]
@@ -131,8 +135,11 @@ class Resolver:
     def _scored(self, name: str, limit: int = 50) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
         qk = self.normalizer.key(name)
         weak_query = is_case_sensitive(qk, self.normalizer)  # "is", "un", "dawn": only a same-case alias will do
+        q_alt = _spelled(qk.surface, qk.tokens)
+        q_written = " ".join(qk.surface)
         best: dict[int, tuple[float, AliasRecord, Any]] = {}
-        for a_idx in self.index.lookup(qk.tokens, limit):
+        order: dict[int, tuple[float, float, bool]] = {}  # entity -> (score, likeness as written, by its own name)
+        for a_idx in self.index.lookup(qk.tokens, limit, q_alt):
             rec = self.index.aliases[a_idx]
             if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
                 continue
@@ -147,7 +154,7 @@ class Resolver:
                 entity = self.entities[rec.entity]
                 person = entity.type == "person"
                 alt = self._spelled[a_idx]
-                s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
+                s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
                 own = self._own_country_words(qk.tokens, entity)
                 if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
                     rest = tuple(t for t in qk.tokens if t not in own)
@@ -156,12 +163,18 @@ class Resolver:
                         note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
                         s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
                 scored = (s.score, s, s.notes)
-            prev = best.get(rec.entity)
-            if prev is None or scored[0] > prev[0]:
+            # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
+            # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
+            # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
+            # once called Fengcheng), then by the gazetteer's prior
+            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(self._spelled[a_idx] or rec.tokens)),
+                    rec.kind == "name")  # fmt: skip
+            if rec.entity not in order or rank > order[rec.entity]:
                 best[rec.entity] = (scored[0], rec, scored[1:])
+                order[rec.entity] = rank
         ranked = sorted(
             ((score, e_idx, rec, detail) for e_idx, (score, rec, detail) in best.items()),
-            key=lambda t: (-round(t[0], 6), -self.entities[t[1]].prior, self.entities[t[1]].id),
+            key=lambda t: (*(-x for x in order[t[1]]), -self.entities[t[1]].prior, self.entities[t[1]].id),
         )
         return qk, ranked
 
@@ -216,7 +229,7 @@ class Resolver:
         qk, ranked = self._scored(name, limit=max(50, 4 * k))
         return [self._match(name, qk, *item) for item in ranked[:k] if item[0] > 0]
 
-    def resolve(self, name: str, *, threshold: float | None = None, candidates: int = 50) -> Match | None:
+    def resolve(self, name: str, *, threshold: float | None = None, candidates: int = 20) -> Match | None:
         """The entity ``name`` refers to, or None when no entity scores at least the threshold.
 
         When other entities score within ``margin`` of the best, the match is ``ambiguous`` and

@@ -88,6 +88,7 @@ class Resolver:
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
         self.index = CandidateIndex(built.aliases)
         self._annotator: Annotator | None = None
+        self._alias_of: dict[tuple[str, str], int] | None = None  # (entity id, alias text) -> alias, made on first use
         # each alias's parts as spelled, where the rules rewrote them ("aleksandr" for "alexander",
         # "stinbergen" for "steenbergen"), so that a misspelling is also compared with the spelling it misspells
         self._spelled: list[tuple[str, ...] | None] = [_spelled(rec.cased, rec.tokens) for rec in built.aliases]
@@ -143,26 +144,9 @@ class Resolver:
             rec = self.index.aliases[a_idx]
             if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
                 continue
-            if rec.case_sensitive:
-                if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
-                    continue
-                value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE
-                detail: Any = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
-                notes: tuple[str, ...] = (f"{rec.kind} '{rec.text}' matches only with its case",)
-                scored = (value, detail, notes)
-            else:
-                entity = self.entities[rec.entity]
-                person = entity.type == "person"
-                alt = self._spelled[a_idx]
-                s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
-                own = self._own_country_words(qk.tokens, entity)
-                if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
-                    rest = tuple(t for t in qk.tokens if t not in own)
-                    s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
-                    if s2.score > s.score:
-                        note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
-                        s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
-                scored = (s.score, s, s.notes)
+            scored = self._score_alias(qk, q_alt, a_idx, rec)
+            if scored is None:
+                continue
             # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
             # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
             # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
@@ -177,6 +161,49 @@ class Resolver:
             key=lambda t: (*(-x for x in order[t[1]]), -self.entities[t[1]].prior, self.entities[t[1]].id),
         )
         return qk, ranked
+
+    def _score_alias(
+        self, qk: NameKey, q_alt: tuple[str, ...] | None, a_idx: int, rec: AliasRecord
+    ) -> tuple[float, Any, tuple[str, ...]] | None:
+        """(score, comparisons, notes) of a query against one alias; None when case rules it out."""
+        if rec.case_sensitive:
+            if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
+                return None
+            value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE
+            detail = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
+            return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
+        entity = self.entities[rec.entity]
+        person = entity.type == "person"
+        alt = self._spelled[a_idx]
+        s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
+        own = self._own_country_words(qk.tokens, entity)
+        if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
+            rest = tuple(t for t in qk.tokens if t not in own)
+            s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
+            if s2.score > s.score:
+                note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
+                s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
+        return s.score, s, s.notes
+
+    def _explain_again(self, m: Match) -> Explanation:
+        """The explanation of a match made in another process (explanations are not sent between
+        processes): the query is scored again against the alias that matched, here."""
+        if self._alias_of is None:
+            self._alias_of = {}
+            for a_idx, rec in enumerate(self.index.aliases):
+                self._alias_of.setdefault((self.entities[rec.entity].id, rec.text), a_idx)
+        a_idx = self._alias_of[(m.id, m.alias)]
+        rec = self.index.aliases[a_idx]
+        qk = self.normalizer.key(m.query)
+        if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
+            scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
+        else:
+            scored = self._score_alias(qk, _spelled(qk.surface, qk.tokens), a_idx, rec)
+        _, detail, notes = scored if scored is not None else (m.score, (), ())
+        if m.ambiguous:
+            ids = ", ".join(a.id for a in m.alternatives)
+            notes = (*notes, f"ambiguous: {ids} scored within {self.margin} of the best")
+        return self._explain(m.query, qk, rec, (detail, notes))
 
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
         entity = self.entities[e_idx]
@@ -256,16 +283,25 @@ class Resolver:
 
         return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explain, True, alternatives, top.notes)
 
-    def resolve_many(self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None) -> list[Match | None]:
-        """:meth:`resolve` for many names, in the same order; each distinct name is resolved once."""
+    def resolve_many(
+        self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None, jobs: int = 1
+    ) -> list[Match | None]:
+        """:meth:`resolve` for many names, in the same order; each distinct name is resolved once.
+
+        ``jobs`` > 1 (0: one per core) resolves them in that many processes forked from this one, which
+        share this resolver's index in memory instead of loading their own (see :mod:`resolver.parallel`).
+        """
+        from . import parallel
         from .annotate import gc_paused
 
         names = list(names)
-        done: dict[str, Match | None] = {}
-        with gc_paused():
-            for name in names:
-                if name not in done:
-                    done[name] = self.resolve(name, threshold=threshold)
+        distinct = list(dict.fromkeys(names))
+        if parallel.workers(jobs, len(distinct)) > 1:
+            found = parallel.map_shared(self, _resolve_chunk, distinct, jobs, threshold)
+            done = dict(zip(distinct, found, strict=True))
+        else:
+            with gc_paused():
+                done = {name: self.resolve(name, threshold=threshold) for name in distinct}
         return [done[name] for name in names]
 
     @property
@@ -284,12 +320,25 @@ class Resolver:
         """
         return self.annotator.annotate(text, unresolved=unresolved)
 
-    def annotate_many(self, texts: Iterable[str], *, unresolved: bool = False) -> list[list[Mention]]:
-        """:meth:`annotate` for many texts, in the same order."""
-        annotator = self.annotator
+    def annotate_many(self, texts: Iterable[str], *, unresolved: bool = False, jobs: int = 1) -> list[list[Mention]]:
+        """:meth:`annotate` for many texts, in the same order; ``jobs`` as in :meth:`resolve_many`."""
+        from . import parallel
+
+        texts = list(texts)
+        annotator = self.annotator  # built before the workers are forked, so that they share it
+        if parallel.workers(jobs, len(texts)) > 1:
+            return parallel.map_shared(self, _annotate_chunk, texts, jobs, unresolved)
         return [annotator.annotate(t, unresolved=unresolved) for t in texts]
 
     def similarity(self, a: str, b: str, *, person: bool = True) -> float:
         """Symmetric similarity of two names in [0, 1]: the mean of scoring each against the other."""
         ka, kb = self.normalizer.key(a), self.normalizer.key(b)
         return (compare(ka.tokens, kb.tokens, person=person).score + compare(kb.tokens, ka.tokens, person=person).score) / 2
+
+
+def _resolve_chunk(r: Resolver, names: list[str], threshold: float | None) -> list[Match | None]:
+    return [r.resolve(name, threshold=threshold) for name in names]
+
+
+def _annotate_chunk(r: Resolver, texts: list[str], unresolved: bool) -> list[list[Mention]]:
+    return [r.annotator.annotate(t, unresolved=unresolved) for t in texts]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = ["Compiled", "compile_gazetteer"]
 
+from array import array
 from dataclasses import dataclass
 
 from .candidates import AliasRecord
@@ -25,6 +26,7 @@ class Compiled:
     normalizer: Normalizer
     aliases: tuple[AliasRecord, ...]
     acronym_collisions: tuple[Problem, ...] = ()
+    neighbours: array[int] | None = None  # the candidate index's neighbour table, once computed
 
 
 def _latin(text: str) -> bool:

@@ -402,7 +402,7 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
         "forms_by_kind": kinds,
         "case_sensitive_forms": sum(1 for a in r.index.aliases if a.case_sensitive),
         "name_parts": len(r.index.postings),
-        "deletion_keys": len(r.index.deletes),
+        "neighbour_keys": len(r.index.neighbours),
         "acronym_collisions": [str(p) for p in r.acronym_collisions],
         "load_and_build_seconds": round(build, 4),
     }

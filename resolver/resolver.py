@@ -21,6 +21,7 @@ from .candidates import AliasRecord, CandidateIndex
 from .compiled import is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
+from .gcpause import gc_paused
 from .model import Comparison, Entity, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
@@ -68,25 +69,26 @@ class Resolver:
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ResolverError(f"threshold must be between 0 and 1, not {threshold}")
-        if rules is None and rules_dir is not None:
-            rules = load_rules([rules_dir])
-        if gazetteer is None and rules is None:
-            built = load_default()  # the embedded gazetteer, from the compiled cache when it is fresh
-        else:
-            normalizer = Normalizer(rules) if rules is not None else default_normalizer()
-            gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
-            built = compile_gazetteer(gaz, normalizer)
-        self._setup(built, threshold, margin)
+        with gc_paused():
+            if rules is None and rules_dir is not None:
+                rules = load_rules([rules_dir])
+            if gazetteer is None and rules is None:
+                built = load_default()  # the embedded gazetteer, from the compiled cache when it is fresh
+            else:
+                normalizer = Normalizer(rules) if rules is not None else default_normalizer()
+                gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
+                built = compile_gazetteer(gaz, normalizer)
+            self._setup(built, threshold, margin)
 
     def _setup(self, built: Compiled, threshold: float, margin: float) -> None:
-        self.compiled = built
+        self.index = CandidateIndex(built.aliases, built.neighbours)
+        self.compiled = built = replace(built, neighbours=self.index.neighbours)  # saved with the index
         self.normalizer = built.normalizer
         self.gazetteer = built.gazetteer
         self.threshold = threshold
         self.margin = margin
         self.entities: tuple[Entity, ...] = self.gazetteer.entities
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
-        self.index = CandidateIndex(built.aliases)
         self._annotator: Annotator | None = None
         self._alias_of: dict[tuple[str, str], int] | None = None  # (entity id, alias text) -> alias, made on first use
         # each alias's parts as spelled, where the rules rewrote them ("aleksandr" for "alexander",
@@ -112,9 +114,12 @@ class Resolver:
             if options.pop("rules_dir", None) or options.pop("rules", None):
                 raise ResolverError(f"{path}: a compiled index carries its own rules; rebuild it to change them")
             self = cls.__new__(cls)
-            self._setup(load_index(path), options.get("threshold", DEFAULT_THRESHOLD), options.get("margin", DEFAULT_MARGIN))
+            with gc_paused():
+                self._setup(load_index(path), options.get("threshold", DEFAULT_THRESHOLD), options.get("margin", DEFAULT_MARGIN))
             return self
-        return cls(load_gazetteer(path), **options)
+        with gc_paused():
+            gazetteer = load_gazetteer(path)
+        return cls(gazetteer, **options)
 
     def save_index(self, path: str | Path) -> None:
         """Write this resolver's compiled index to ``path`` (atomically); load it with :meth:`from_path`."""
@@ -123,7 +128,9 @@ class Resolver:
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], **options: Any) -> Resolver:
         """A resolver over dicts with ``id``, ``name``, ``type`` and ``aliases``."""
-        return cls(gazetteer_from_records(records), **options)
+        with gc_paused():
+            gazetteer = gazetteer_from_records(records)
+        return cls(gazetteer, **options)
 
     # -- lookups -----------------------------------------------------------------------------------
     def get(self, entity_id: str) -> Entity | None:
@@ -292,7 +299,6 @@ class Resolver:
         share this resolver's index in memory instead of loading their own (see :mod:`resolver.parallel`).
         """
         from . import parallel
-        from .annotate import gc_paused
 
         names = list(names)
         distinct = list(dict.fromkeys(names))

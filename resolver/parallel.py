@@ -9,6 +9,9 @@ the objects that already exist.
 Results come back pickled, without their explanations (those hold the resolver); each match gets
 them again on first use, by scoring its query against its alias in the parent.
 
+The same mechanism normalizes the names of a large gazetteer on all cores while it is built
+(``compile_gazetteer``): the workers inherit the entities and the normalizer.
+
 Forking needs a POSIX system; elsewhere (Windows) the batch runs in this process.
 """
 
@@ -32,31 +35,34 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-_MIN_PER_WORKER = 200  # fewer items than this per worker are done faster than a pool starts
+MIN_PER_WORKER = 200  # fewer items than this per worker are done faster than a pool starts
 _CHUNKS_PER_WORKER = 4  # chunks per worker: uneven chunks even out, and each costs one round trip
 
-_shared: Resolver | None = None  # the resolver the forked workers inherit
+_shared: Any = None  # what the forked workers inherit (a resolver, or a build's entities and normalizer)
 
 
-def workers(jobs: int, items: int) -> int:
-    """How many processes to use for ``items`` items when ``jobs`` were asked for (0: one per core)."""
+def workers(jobs: int, items: int, per_worker: int | None = None) -> int:
+    """How many processes to use for ``items`` items when ``jobs`` were asked for (0: one per core):
+    none beyond one per ``per_worker`` items, below which a worker costs more than it saves."""
     if jobs < 0:
         raise ValueError(f"jobs must be 0 (one per core) or more, not {jobs}")
     wanted = (os.cpu_count() or 1) if jobs == 0 else jobs
     if wanted <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(wanted, items // _MIN_PER_WORKER))
+    return max(1, min(wanted, items // (per_worker or MIN_PER_WORKER)))
 
 
-def map_shared(
-    resolver: Resolver, fn: Callable[..., list[R]], items: Sequence[T], jobs: int, *args: Any
-) -> list[R]:
-    """``fn(resolver, chunk, *args)`` over chunks of ``items`` in forked workers; results in order."""
+def map_shared(shared: Any, fn: Callable[..., list[R]], items: Sequence[T], jobs: int, *args: Any) -> list[R]:
+    """``fn(shared, chunk, *args)`` over chunks of ``items`` in forked workers; results in order.
+
+    ``shared`` (a resolver, or what a build shares) reaches the workers by the fork, not pickled;
+    matches in the results come back with explanations computed again by ``shared`` (a resolver).
+    """
     global _shared
     n = workers(jobs, len(items))
     size = max(1, -(-len(items) // (n * _CHUNKS_PER_WORKER)))
     chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
-    _shared = resolver
+    _shared = shared
     gc.freeze()
     try:
         with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -64,7 +70,7 @@ def map_shared(
     finally:
         _shared = None
         gc.unfreeze()
-    restore = partial(_restored, resolver)
+    restore = partial(_restored, shared)
     return [_walk(x, restore) for part in parts for x in part]
 
 

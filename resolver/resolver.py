@@ -66,6 +66,7 @@ class Resolver:
         rules_dir: str | Path | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         margin: float = DEFAULT_MARGIN,
+        jobs: int = 0,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ResolverError(f"threshold must be between 0 and 1, not {threshold}")
@@ -77,7 +78,7 @@ class Resolver:
             else:
                 normalizer = Normalizer(rules) if rules is not None else default_normalizer()
                 gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
-                built = compile_gazetteer(gaz, normalizer)
+                built = compile_gazetteer(gaz, normalizer, jobs=jobs)
             self._setup(built, threshold, margin)
 
     def _setup(self, built: Compiled, threshold: float, margin: float) -> None:

@@ -78,3 +78,18 @@ def test_cli_resolve_jobs_prints_what_one_process_prints(tmp_path: Path) -> None
     assert one.exit_code == two.exit_code == 0
     assert two.output == one.output
     assert len([json.loads(line) for line in one.output.splitlines()]) == len(_names())
+
+
+def test_a_large_gazetteer_is_normalized_in_processes_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    from resolver import aliases
+    from resolver.gazetteer import default_gazetteer_dir, load_gazetteer
+    from resolver.normalize import default_normalizer
+
+    gazetteer = load_gazetteer(default_gazetteer_dir())
+    serial = aliases.compile_gazetteer(gazetteer, default_normalizer(), jobs=1)
+    monkeypatch.setattr(aliases, "_NAMES_PER_WORKER", 10)  # the default gazetteer counts as large
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 10)
+    forked = aliases.compile_gazetteer(gazetteer, default_normalizer(), jobs=2)
+    assert forked.aliases == serial.aliases
+    assert forked.acronym_collisions == serial.acronym_collisions
+    assert len(serial.aliases) > 500

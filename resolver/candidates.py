@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zlib import crc32
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
 from .scoring import _metaphone
 
@@ -149,6 +149,7 @@ class CandidateIndex:
         if len(tokens) > 1:
             exact += self.exact.get("".join(tokens), ())
         counts: defaultdict[int, float] = defaultdict(float)
+        likeness = Levenshtein.normalized_similarity
         # rarest parts first; a very common part ("san", "city") only adds weight to aliases that a
         # rarer part already found, unless nothing rarer was given
         per_token = []
@@ -163,7 +164,9 @@ class CandidateIndex:
         for size, tok, parts in per_token:
             best: dict[int, float] = {}
             for part in parts:
-                weight = 1.0 if part in (tok, as_written) else 0.9
+                # a part as queried weighs 1; a near part by how near it is, so that among thousands
+                # of aliases with some near part those with the nearest come first
+                weight = 1.0 if part in (tok, as_written) else 0.9 * max(likeness(part, tok), likeness(part, as_written))
                 postings = self.postings[part]
                 if size > _COMMON and counts:
                     postings = [a for a in postings if a in counts]
@@ -177,8 +180,8 @@ class CandidateIndex:
         aliases = self.aliases
         pool = heapq.nsmallest(_POOL * limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
         query = " ".join(tokens)
-        likeness = Indel.normalized_similarity
-        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -likeness(query, aliases[i].key), i))
+        whole = Indel.normalized_similarity
+        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -whole(query, aliases[i].key), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-MIN_PER_WORKER = 200  # fewer items than this per worker are done faster than a pool starts
+MIN_PER_WORKER = 500  # fewer items than this per worker are done faster than a pool starts (forking a 2 GB process included)
 _CHUNKS_PER_WORKER = 4  # chunks per worker: uneven chunks even out, and each costs one round trip
 
 _shared: Any = None  # what the forked workers inherit (a resolver, or a build's entities and normalizer)

@@ -21,6 +21,12 @@ def r() -> Resolver:
     return Resolver()
 
 
+@pytest.fixture(autouse=True)
+def small_batches_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of a few hundred items go to workers here (in use, a pool starts at 1,000)."""
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 50)
+
+
 def _names() -> list[str]:
     """Names, repeated, unknown, and every entity's name less one letter: several hundred distinct queries."""
     base = ["Sergei Ivano", "Faiz Hamid", "ISI", "Daesh", "IS", "it is", "Nobody Known", "Sergei Ivanov", "Hezbolah"]
@@ -42,7 +48,8 @@ def test_workers_share_the_parents_resolver(r: Resolver) -> None:
 def test_jobs_are_counted_sensibly() -> None:
     assert parallel.workers(1, 10_000) == 1
     assert parallel.workers(4, 10) == 1  # too few items to be worth a pool
-    assert parallel.workers(0, 10_000) == min(os.cpu_count() or 1, 50)
+    assert parallel.workers(0, 10_000) == min(os.cpu_count() or 1, 200)
+    assert parallel.workers(4, 10_000, per_worker=5_000) == 2
     with pytest.raises(ValueError):
         parallel.workers(-1, 10)
 
@@ -88,7 +95,6 @@ def test_a_large_gazetteer_is_normalized_in_processes_with_the_same_result(monke
     gazetteer = load_gazetteer(default_gazetteer_dir())
     serial = aliases.compile_gazetteer(gazetteer, default_normalizer(), jobs=1)
     monkeypatch.setattr(aliases, "_NAMES_PER_WORKER", 10)  # the default gazetteer counts as large
-    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 10)
     forked = aliases.compile_gazetteer(gazetteer, default_normalizer(), jobs=2)
     assert forked.aliases == serial.aliases
     assert forked.acronym_collisions == serial.acronym_collisions

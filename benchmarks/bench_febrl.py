@@ -7,7 +7,8 @@ each duplicate's name is resolved, and the answer is right when its record numbe
 duplicate's (``rec-1070-dup-0`` ~ ``rec-1070-org``). Records without a given name or a surname use
 the other part; records with neither are left out (counted). Contenders, on the same queries:
 
-* resolver ``resolve_many`` at the default threshold, and at 0 (the best candidate);
+* resolver ``resolve_many`` at the default threshold, and at 0 (the best candidate), in one
+  process and on all cores (``jobs=0``);
 * brute-force rapidfuzz ``process.extractOne`` over the 5,000 original names (after
   ``utils.default_process``) with ``fuzz.ratio``, ``fuzz.WRatio`` and ``fuzz.token_sort_ratio``;
 * OpenSanctions' nomenklatura ``logic-v2`` matcher on a ``--nk-sample`` subsample (fixed seed): each
@@ -123,9 +124,9 @@ def main() -> None:
 
         return run
 
-    def ours(threshold: float | None, subset: list[str]) -> Callable[[], list[str | None]]:
+    def ours(threshold: float | None, subset: list[str], jobs: int = 1) -> Callable[[], list[str | None]]:
         def run() -> list[str | None]:
-            return [m.id if m else None for m in r.resolve_many(subset, threshold=threshold)]
+            return [m.id if m else None for m in r.resolve_many(subset, threshold=threshold, jobs=jobs)]
 
         return run
 
@@ -146,6 +147,7 @@ def main() -> None:
 
     report("resolver `resolve_many` (threshold 0.8)", ours(None, queries), truth, args.repeat)
     report("resolver `resolve_many` (threshold 0: best candidate)", ours(0.0, queries), truth, args.repeat)
+    report("resolver `resolve_many` (threshold 0, `jobs=0`: all cores)", ours(0.0, queries, jobs=0), truth, args.repeat)
     for label, scorer in (("ratio", fuzz.ratio), ("WRatio", fuzz.WRatio), ("token_sort_ratio", fuzz.token_sort_ratio)):
         report(f"rapidfuzz `extractOne` `fuzz.{label}`", brute(scorer, queries), truth, args.repeat)
 

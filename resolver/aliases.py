@@ -8,8 +8,11 @@ from __future__ import annotations
 
 __all__ = ["Compiled", "compile_gazetteer"]
 
+from array import array
 from dataclasses import dataclass
+from typing import Any
 
+from . import parallel
 from .candidates import AliasRecord
 from .errors import Problem
 from .gazetteer import Gazetteer
@@ -25,6 +28,7 @@ class Compiled:
     normalizer: Normalizer
     aliases: tuple[AliasRecord, ...]
     acronym_collisions: tuple[Problem, ...] = ()
+    neighbours: array[int] | None = None  # the candidate index's neighbour table, once computed
 
 
 def _latin(text: str) -> bool:
@@ -82,23 +86,49 @@ def _derived_acronyms(
     return out, problems
 
 
-def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer) -> Compiled:
-    """Normalize every name of every entity and derive acronyms: the searchable forms of a gazetteer."""
-    records: list[AliasRecord] = []
-    seen: set[tuple[int, str]] = set()
-    seen_forms: set[tuple[int, str, bool, tuple[str, ...]]] = set()
+_NAMES_PER_WORKER = 50_000  # fewer names than this per worker are normalized faster than workers start
+
+
+def _entity_records(normalizer: Normalizer, e_idx: int, entity: Entity) -> list[AliasRecord]:
+    """The searchable forms of one entity's name, aliases and weak aliases (each distinct form once)."""
+    forms = [(entity.name, "name")] + [(a, "alias") for a in entity.aliases]
+    forms += [(a, "weak-alias") for a in entity.weak_aliases]
+    out = []
+    seen: set[tuple[str, bool, tuple[str, ...]]] = set()
+    for text, kind in forms:
+        rec = _record(normalizer, e_idx, entity, text, kind)
+        if rec is None:
+            continue
+        ident = (rec.key, rec.case_sensitive, rec.cased if rec.case_sensitive else ())
+        if ident not in seen:
+            seen.add(ident)
+            out.append(rec)
+    return out
+
+
+def _records_of(shared: tuple[tuple[Entity, ...], Normalizer], chunk: list[int]) -> list[list[tuple[Any, ...]]]:
+    """In a worker process: the forms of the entities numbered ``chunk``, as plain tuples (cheap to send)."""
+    entities, normalizer = shared
+    return [[_as_tuple(r) for r in _entity_records(normalizer, i, entities[i])] for i in chunk]
+
+
+def _as_tuple(r: AliasRecord) -> tuple[Any, ...]:
+    return (r.entity, r.text, r.kind, r.tokens, r.cased, r.case_sensitive, r.family_index)
+
+
+def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer, *, jobs: int = 0) -> Compiled:
+    """Normalize every name of every entity and derive acronyms: the searchable forms of a gazetteer.
+
+    A large gazetteer is normalized in ``jobs`` processes (0: one per core) forked from this one
+    (see :mod:`resolver.parallel`); the result is the same as in one process.
+    """
     entities = gazetteer.entities
-    for e_idx, entity in enumerate(entities):
-        forms = [(entity.name, "name")] + [(a, "alias") for a in entity.aliases]
-        forms += [(a, "weak-alias") for a in entity.weak_aliases]
-        for text, kind in forms:
-            rec = _record(normalizer, e_idx, entity, text, kind)
-            if rec is None:
-                continue
-            ident = (e_idx, rec.key, rec.case_sensitive, rec.cased if rec.case_sensitive else ())
-            if ident not in seen_forms:
-                seen_forms.add(ident)
-                seen.add((e_idx, rec.key))
-                records.append(rec)
+    names = sum(1 + len(e.aliases) + len(e.weak_aliases) for e in entities)
+    if parallel.workers(jobs, names, _NAMES_PER_WORKER) > 1:
+        per_entity = parallel.map_shared((entities, normalizer), _records_of, list(range(len(entities))), jobs)
+        records = [AliasRecord(*t) for forms in per_entity for t in forms]
+    else:
+        records = [r for e_idx, entity in enumerate(entities) for r in _entity_records(normalizer, e_idx, entity)]
+    seen = {(r.entity, r.key) for r in records}
     acronyms, problems = _derived_acronyms(entities, normalizer, {r.key for r in records}, seen, gazetteer.source or "<records>")
     return Compiled(gazetteer, normalizer, tuple(records + acronyms), tuple(problems))

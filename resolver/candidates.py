@@ -4,10 +4,9 @@ The index holds, for every alias the rules produced:
 
 * ``exact``: the full normalized key (and the key written as one word) -> aliases;
 * ``postings``: each name part -> aliases containing it;
-* ``deletes``: each name part -> itself, and each name part of 4+ letters with one letter deleted
-  -> the parts it came from (a symmetric-deletion index: two parts within one edit, or one
-  transposition, share a key);
-* ``phonetic``: the Metaphone code of each part -> the parts that sound like it.
+* ``neighbours``: each name part filed under itself, under each of its one-letter deletions (parts
+  of 4+ letters; a symmetric-deletion index: two parts within one edit, or one transposition,
+  share a form) and under its Metaphone code, as one sorted array of hashed keys.
 
 A query's parts are looked up in those tables; aliases are ranked by how many query parts found
 them, and only the best ``limit`` go on to scoring.
@@ -18,9 +17,14 @@ from __future__ import annotations
 __all__ = ["AliasRecord", "CandidateIndex", "deletions"]
 
 import heapq
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zlib import crc32
+
+from rapidfuzz.distance import Indel, Levenshtein
 
 from .scoring import _metaphone
 
@@ -47,15 +51,37 @@ def deletions(token: str) -> set[str]:
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
 
 
+def _deletion_of(longer: str, form: str) -> bool:
+    """True when ``form`` is ``longer`` less one letter."""
+    if len(longer) != len(form) + 1:
+        return False
+    i = 0
+    while i < len(form) and longer[i] == form[i]:
+        i += 1
+    return longer[i + 1 :] == form[i:]
+
+
+def _hash(form: str) -> int:
+    """A hash of a form that is the same in every process (``hash`` of a str is not)."""
+    return crc32(form.encode())
+
+
 _MIN_FUZZY = 4
+_SOUND = "#"  # marks a Metaphone code among the forms of the neighbour table (parts have no "#")
+_PART_MASK = 0xFFFFFFFF
 _MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
+_POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
 class CandidateIndex:
-    """Lookup tables over the aliases of a gazetteer."""
+    """Lookup tables over the aliases of a gazetteer.
 
-    def __init__(self, aliases: Iterable[AliasRecord]) -> None:
+    ``neighbours`` may be given: the table :meth:`neighbour_table` made for the same aliases
+    (stored in a compiled index, so that loading one does not compute it again).
+    """
+
+    def __init__(self, aliases: Iterable[AliasRecord], neighbours: array[int] | None = None) -> None:
         self.aliases: list[AliasRecord] = list(aliases)
         exact: defaultdict[str, list[int]] = defaultdict(list)
         postings: defaultdict[str, list[int]] = defaultdict(list)
@@ -65,57 +91,82 @@ class CandidateIndex:
                 exact["".join(rec.tokens)].append(i)
             if rec.case_sensitive:
                 continue  # short and common-word aliases match only exactly
-            for tok in set(rec.tokens):
+            # each part under its key and as spelled, where the rules rewrote it ("steenbergen" as well
+            # as "stinbergen"), so that a typo is one edit from one of them (in a fixed order: the
+            # neighbour table refers to parts by their place)
+            for tok in dict.fromkeys((*rec.tokens, *map(str.lower, rec.cased))):
                 postings[tok].append(i)
-        # neighbours: every indexed part under itself, and under each of its one-letter deletions
-        # (parts of 4+ letters): two parts within one edit share a key, found in one probe per form
-        neighbours: defaultdict[str, list[str]] = defaultdict(list)
-        phonetic: defaultdict[str, list[str]] = defaultdict(list)
-        for tok in postings:
-            neighbours[tok].append(tok)
-            if len(tok) >= _MIN_FUZZY:
-                for d in deletions(tok):
-                    neighbours[d].append(tok)
-                phonetic[_metaphone(tok)].append(tok)
         self.exact = dict(exact)
         self.postings = dict(postings)
-        self.deletes = {k: tuple(v) for k, v in neighbours.items()}
-        self.phonetic = dict(phonetic)
+        self.parts = list(self.postings)
+        self.neighbours = self.neighbour_table(self.parts) if neighbours is None else neighbours
+
+    @staticmethod
+    def neighbour_table(parts: list[str]) -> array[int]:
+        """Every part under the hash of itself, of each of its one-letter deletions (parts of 4+
+        letters: two parts within one edit, or one swap, share a form) and of its Metaphone code:
+        one sorted array of ``hash << 32 | part number``, 8 bytes a key, found by binary search.
+        A dict of the forms themselves would take ten times the memory at GeoNames size."""
+        keys: list[int] = []
+        for number, part in enumerate(parts):
+            if len(part) < _MIN_FUZZY:
+                keys.append(crc32(part.encode()) << 32 | number)
+                continue
+            forms = [part, _SOUND + _metaphone(part)] + [part[:i] + part[i + 1 :] for i in range(len(part))]
+            keys += [crc32(f.encode()) << 32 | number for f in forms]  # a double letter's deletions repeat: harmless
+        keys.sort()
+        return array("Q", keys)
 
     def similar_parts(self, token: str) -> set[str]:
-        """Indexed name parts within one edit of ``token`` or sounding like it."""
-        near = self.deletes
+        """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two
+        neighbours swapped) or sounding like it."""
         if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
             return {token} if token in self.postings else set()
-        found = set(near.get(token, ()))
-        for d in deletions(token):
-            hit = near.get(d)
-            if hit:
-                found.update(hit)
-        found.update(self.phonetic.get(_metaphone(token), ()))
+        table, parts = self.neighbours, self.parts
+        n, n_parts = len(table), len(parts)
+        code = _metaphone(token)
+        found: set[str] = set()
+        for form in (token, *deletions(token), _SOUND + code):
+            h = crc32(form.encode())
+            i = bisect_left(table, h << 32)
+            while i < n and table[i] >> 32 == h:  # the parts filed under the form's hash ...
+                number = table[i] & _PART_MASK
+                i += 1
+                if number >= n_parts:
+                    continue  # (a table that does not fit the parts finds nothing)
+                part = parts[number]
+                # ... less those of another form with the same hash
+                if part == form or _deletion_of(part, form) or (form[0] == _SOUND and _metaphone(part) == code):
+                    found.add(part)
         return found
 
-    def lookup(self, tokens: tuple[str, ...], limit: int = 50) -> list[int]:
-        """Aliases worth scoring for a query's parts: exact hits first, then by parts found."""
+    def lookup(self, tokens: tuple[str, ...], limit: int = 50, spelled: tuple[str, ...] | None = None) -> list[int]:
+        """Aliases worth scoring for a query's parts: exact hits first, then by parts found. ``spelled``
+        holds the parts as written (same length), also looked up where the rules rewrote them."""
         if not tokens:
             return []
         exact = list(self.exact.get(" ".join(tokens), ()))
         if len(tokens) > 1:
             exact += self.exact.get("".join(tokens), ())
         counts: defaultdict[int, float] = defaultdict(float)
+        likeness = Levenshtein.normalized_similarity
         # rarest parts first; a very common part ("san", "city") only adds weight to aliases that a
         # rarer part already found, unless nothing rarer was given
         per_token = []
-        for tok in set(tokens):
+        for tok, as_written in dict(zip(tokens, spelled or tokens, strict=True)).items():
             if len(tok) == 1:
                 continue  # an initial finds nothing on its own
             parts = self.similar_parts(tok)
+            if as_written != tok:
+                parts |= self.similar_parts(as_written)
             per_token.append((sum(len(self.postings[p]) for p in parts), tok, parts))
         per_token.sort()
         for size, tok, parts in per_token:
             best: dict[int, float] = {}
             for part in parts:
-                weight = 1.0 if part == tok else 0.9
+                # a part as queried weighs 1; a near part by how near it is, so that among thousands
+                # of aliases with some near part those with the nearest come first
+                weight = 1.0 if part in (tok, as_written) else 0.9 * max(likeness(part, tok), likeness(part, as_written))
                 postings = self.postings[part]
                 if size > _COMMON and counts:
                     postings = [a for a in postings if a in counts]
@@ -124,8 +175,13 @@ class CandidateIndex:
                         best[alias] = weight
             for alias, weight in best.items():
                 counts[alias] += weight
+        # the aliases that most parts found, in a pool a few times the limit; within it, those most like
+        # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
         aliases = self.aliases
-        ranked = heapq.nsmallest(limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
+        pool = heapq.nsmallest(_POOL * limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
+        query = " ".join(tokens)
+        whole = Indel.normalized_similarity
+        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -whole(query, aliases[i].key), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:

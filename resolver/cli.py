@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -210,6 +210,10 @@ def _print_table(rows: list[list[str]], out: IO[str]) -> None:
 @click.option("--top", "top", type=click.IntRange(1, 100), default=None, help="Show the K best candidates per name.")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None, help="Score needed for a match (default 0.8).")
 @click.option("--explain", is_flag=True, help="Print how each match was made (table output).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(0, 256), default=1, show_default=True,
+    help="Worker processes sharing the loaded index (0: one per core); the output is the same.",
+)  # fmt: skip
 @encoding_options
 @gazetteer_option
 def resolve(
@@ -219,6 +223,7 @@ def resolve(
     top: int | None,
     threshold: float | None,
     explain: bool,
+    jobs: int,
     encoding: str,
     errors: str,
     gazetteer: str | None,
@@ -233,6 +238,7 @@ def resolve(
       printf 'I.S.I.\\nDaesh\\n' | resolver resolve -
       resolver resolve --from names.txt --gazetteer my-gazetteer/
       resolver resolve --from names-latin1.txt --encoding latin-1
+      resolver resolve --from many-names.txt --jobs 0 --gazetteer cities.rindex
     """
     if not names and source is None:
         raise click.UsageError("give at least one NAME, '-' for stdin, or --from FILE")
@@ -241,7 +247,12 @@ def resolve(
     out = sys.stdout
     rows: list[list[str]] = []
     explained: list[str] = []
-    for name in _read_names(names, source, encoding, errors):
+    queries: Iterable[str] = _read_names(names, source, encoding, errors)
+    resolved: dict[str, Match | None] = {}
+    if jobs != 1 and not top:  # resolved together, in worker processes; printed in order below
+        queries = list(queries)
+        resolved = dict(zip(queries, r.resolve_many(queries, jobs=jobs), strict=True))
+    for name in queries:
         if top:
             cands = r.candidates(name, k=top)
             if as_json:
@@ -249,7 +260,7 @@ def resolve(
             else:
                 rows += [_row(name, c) for c in cands] or [_row(name, None)]
             continue
-        m = r.resolve(name)
+        m = resolved[name] if name in resolved else r.resolve(name)
         if as_json:
             out.write(json.dumps(m.to_dict() if m else {"query": name, "id": None}, ensure_ascii=False) + "\n")
         else:
@@ -391,7 +402,7 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
         "forms_by_kind": kinds,
         "case_sensitive_forms": sum(1 for a in r.index.aliases if a.case_sensitive),
         "name_parts": len(r.index.postings),
-        "deletion_keys": len(r.index.deletes),
+        "neighbour_keys": len(r.index.neighbours),
         "acronym_collisions": [str(p) for p in r.acronym_collisions],
         "load_and_build_seconds": round(build, 4),
     }

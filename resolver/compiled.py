@@ -14,15 +14,18 @@ from __future__ import annotations
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "is_index_file", "load_default", "load_index", "save_index", "source_checksum"]
 
+import base64
 import hashlib
 import json
 import os
+import sys
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .aliases import Compiled, compile_gazetteer
-from .candidates import AliasRecord
+from .candidates import AliasRecord, CandidateIndex
 from .errors import GazetteerError, Problem, ResolverError
 from .gazetteer import ID_PATTERN, Gazetteer, default_gazetteer_dir, load_gazetteer
 from .model import Entity, Role
@@ -31,7 +34,7 @@ from .rules import RULES_DIR, Pattern, RuleSet, VariantClass, default_rules
 
 FORMAT = "resolver-index"
 _PACKAGE = Path(__file__).resolve().parent
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the candidate index's neighbour table is stored
 _MAGIC = b'{"format": "resolver-index"'
 MAX_HEADER = 4096
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024 * 1024  # a header that claims more is not believed
@@ -95,7 +98,30 @@ def _payload(compiled: Compiled) -> dict[str, Any]:
         "aliases": [[a.entity, a.text, a.kind, list(a.tokens), list(a.cased), a.case_sensitive, a.family_index]
                     for a in compiled.aliases],
         "acronym_collisions": [[p.message, p.file] for p in compiled.acronym_collisions],
+        "neighbours": _packed(compiled.neighbours if compiled.neighbours is not None
+                              else CandidateIndex(compiled.aliases).neighbours),
     }  # fmt: skip
+
+
+def _packed(table: array[int]) -> str:
+    """The neighbour table as base64 of its 8-byte keys, little-endian (JSON has no bytes)."""
+    if sys.byteorder != "little":
+        table = array("Q", table)
+        table.byteswap()
+    return base64.b64encode(table.tobytes()).decode("ascii")
+
+
+def _unpacked(text: Any) -> array[int]:
+    if not isinstance(text, str):
+        raise TypeError("malformed neighbour table")
+    raw = base64.b64decode(text, validate=True)
+    if len(raw) % 8:
+        raise ValueError("malformed neighbour table")
+    table = array("Q")
+    table.frombytes(raw)
+    if sys.byteorder != "little":
+        table.byteswap()
+    return table
 
 
 def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "") -> None:
@@ -226,7 +252,7 @@ def _compiled_from(data: dict[str, Any], label: str) -> Compiled:
     if any(not 0 <= a.entity < len(gazetteer.entities) for a in aliases):
         raise ValueError("alias points to no entity")
     collisions = tuple(Problem(m, f) for m, f in data["acronym_collisions"])
-    return Compiled(gazetteer, normalizer, aliases, collisions)
+    return Compiled(gazetteer, normalizer, aliases, collisions, _unpacked(data["neighbours"]))
 
 
 # -- the cache of the embedded default gazetteer -------------------------------------------------------

@@ -20,6 +20,8 @@ from __future__ import annotations
 __all__ = ["Document", "Outcome", "ReadOptions", "ResolverSpec", "Source", "Summary", "find_sources", "run"]
 
 import fnmatch
+import gc
+import multiprocessing
 import os
 import signal
 import traceback
@@ -219,7 +221,8 @@ def _init_worker(spec: ResolverSpec) -> None:
     global _worker_resolver
     # Ctrl-C reaches the whole process group: the parent stops the run; workers must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_resolver = spec.build()
+    if _worker_resolver is None:  # forked workers inherit the parent's; others build their own
+        _worker_resolver = spec.build()
 
 
 def _work(task: Task[R], source: Source, options: ReadOptions, data: bytes | None) -> Outcome[R]:
@@ -239,8 +242,9 @@ def run(
 ) -> Generator[Outcome[R], None, None]:
     """One :class:`Outcome` per source, in the order of ``sources``, as each becomes available.
 
-    With ``jobs`` > 1, ``jobs`` worker processes each build their own resolver from ``spec`` (once)
-    and run ``task``, which must then be picklable (a module-level function or a ``functools.partial``
+    With ``jobs`` > 1, ``jobs`` worker processes run ``task``: where processes can be forked they
+    share the resolver (and its annotator) built here, copy-on-write, else each builds its own from
+    ``spec`` (once). ``task`` which must then be picklable (a module-level function or a ``functools.partial``
     of one); at most ``2 * jobs`` documents are in flight, so memory stays bounded. When a worker
     process dies, the documents it may have been working on are run again one at a time in a fresh
     pool, and the one that kills its worker again is ``failed``. ``data`` gives the bytes of stdin
@@ -256,14 +260,25 @@ def run(
         for source in sources:
             yield process(r, task, source, options, data.get(source.label) if source.is_stdin else None)
         return
-    yield from _parallel(sources, task, spec, options, min(jobs, len(sources)), data)
+    global _worker_resolver
+    if "fork" in multiprocessing.get_all_start_methods():
+        _worker_resolver = resolver or spec.build()
+        _worker_resolver.annotator  # noqa: B018  (built before the fork, so that the workers share it)
+        gc.freeze()  # the collector leaves the shared objects alone, so their pages stay shared
+    try:
+        yield from _parallel(sources, task, spec, options, min(jobs, len(sources)), data)
+    finally:
+        _worker_resolver = None
+        gc.unfreeze()
 
 
 def _parallel(
     sources: Sequence[Source], task: Task[R], spec: ResolverSpec, options: ReadOptions, jobs: int, data: Mapping[str, bytes]
 ) -> Iterator[Outcome[R]]:
+    context = multiprocessing.get_context("fork") if _worker_resolver is not None else None
+
     def pool(workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(spec,))
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(spec,))
 
     def submit(executor: ProcessPoolExecutor, source: Source) -> Future[Outcome[R]]:
         return executor.submit(_work, task, source, options, data.get(source.label) if source.is_stdin else None)

@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import groupby
 from typing import Any
 
 from anyascii import anyascii
@@ -52,7 +53,9 @@ def clean(text: str) -> str:
     """Unicode clean-up: NFKC, drop invisible format characters (ZWJ, bidi marks...), unify quotes, dashes and spaces."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = "".join(ch for ch in text if not _is_format(ch)).translate(_CLEAN_TABLE)
+        if not text.isprintable():  # format characters are never printable: most names skip the look
+            text = "".join(ch for ch in text if not _is_format(ch))
+        text = text.translate(_CLEAN_TABLE)
     else:
         text = text.translate(_CLEAN_TABLE)
     return _SPACE_RUN.sub(" ", text).strip()
@@ -85,6 +88,7 @@ class Normalizer:
         self._patterns = self.rules.patterns
         self._rewrites = tuple((p.source, p.target, p.where) for p in self._patterns)
         self._skeleton_cache = lru_cache(maxsize=262144)(self._skeleton_uncached)
+        self.skeleton = self._skeleton_cache  # type: ignore[method-assign]  # the cache itself: one call less per part
         self._script = {ord(c): t for c, t in self.rules.script_map}
         if compiled is not None:  # tables computed earlier by `compiled_tables`, read from an index file
             titles = {tuple(t) for t in compiled["titles"]}
@@ -95,6 +99,7 @@ class Normalizer:
             self.name_variants = self._compile(self.rules.name_classes)
             self.org_variants = self._compile(self.rules.org_classes)
         self._titles = frozenset(titles)
+        self._title_heads = frozenset(t[0] for t in titles if t)  # a title can only start with one of these
         self._title_max = max((len(t) for t in titles), default=0)
         self._variant_max = max((len(k) for k in (*self.name_variants, *self.org_variants)), default=1)
         self.acronym_skip_words = self.rules.acronym_skip_words
@@ -202,10 +207,10 @@ class Normalizer:
         """
         start = 0
         n = len(tokens)
-        skel = [self.skeleton(t) for t in tokens]
-        while start < n:
+        skeleton = self.skeleton
+        while start < n - 1 and skeleton(tokens[start]) in self._title_heads:
             for size in range(min(self._title_max, n - start - 1), 0, -1):
-                if tuple(skel[start : start + size]) in self._titles:
+                if tuple(skeleton(t) for t in tokens[start : start + size]) in self._titles:
                     start += size
                     break
             else:
@@ -260,9 +265,10 @@ class Normalizer:
             note("punctuation", before, text)
         text = text.replace("'", "")
         cased = tuple(_TOKEN.findall(text))
-        folded = tuple(t.lower() for t in cased)
-        note("case-fold", text, text.lower())
-        note("punctuation", text.lower(), " ".join(folded))
+        folded = tuple(_TOKEN.findall(text.lower()))  # the same parts: the text is ASCII by now
+        if trace:
+            note("case-fold", text, text.lower())
+            note("punctuation", text.lower(), " ".join(folded))
         start = 0
         while True:  # "The", titles, "The" again ...: until the name starts with neither
             if len(folded) - start > 1 and folded[start] == "the":
@@ -276,11 +282,12 @@ class Normalizer:
             start += n_titles
         surface = folded[start:]
         cased = cased[start:]
-        skel: list[str] = []
-        for tok in surface:
-            s = self._skeleton_traced(tok, note) if trace else self.skeleton(tok)
-            skel.append(s)
-        tokens, changes = self._apply_variants(tuple(skel))
+        if trace:
+            skel = tuple(self._skeleton_traced(tok, note) for tok in surface)
+        else:
+            skeleton = self.skeleton
+            skel = tuple([skeleton(tok) for tok in surface])
+        tokens, changes = self._apply_variants(skel)
         for rule, before, after in changes:
             note(rule, before, after)
         return NameKey(tokens, surface, cased, tuple(steps))
@@ -302,12 +309,14 @@ class Normalizer:
         return all(t in self.common_words or t in self.acronym_skip_words for t in surface)
 
 
-_DOUBLED = re.compile(r"(.)\1+")
+_DOUBLED = re.compile(r"(.)\1")
 
 
 def _collapse(token: str) -> str:
     """Doubled letters once: "hassan" -> "hasan"."""
-    return _DOUBLED.sub(r"\1", token)
+    if _DOUBLED.search(token) is None:  # most parts have none: no rewriting
+        return token
+    return "".join(letter for letter, _ in groupby(token))
 
 
 @cache

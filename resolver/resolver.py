@@ -14,11 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz.distance import Indel
+
 from .aliases import Compiled, compile_gazetteer, is_case_sensitive
 from .candidates import AliasRecord, CandidateIndex
 from .compiled import is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
+from .gcpause import gc_paused
 from .model import Comparison, Entity, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
@@ -41,6 +44,12 @@ def _case_ok(query: tuple[str, ...], alias: tuple[str, ...]) -> bool:
     return joined.isupper() and [t.upper() for t in alias] == list(query)
 
 
+def _spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The parts as spelled (lower case), when the rules rewrote them but kept their number; else None."""
+    spelled = tuple(t.lower() for t in cased)
+    return spelled if len(spelled) == len(tokens) and spelled != tokens else None
+
+
 class Resolver:
     """Resolve names to entities of a gazetteer.
 
@@ -57,36 +66,35 @@ class Resolver:
         rules_dir: str | Path | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         margin: float = DEFAULT_MARGIN,
+        jobs: int = 0,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise ResolverError(f"threshold must be between 0 and 1, not {threshold}")
-        if rules is None and rules_dir is not None:
-            rules = load_rules([rules_dir])
-        if gazetteer is None and rules is None:
-            built = load_default()  # the embedded gazetteer, from the compiled cache when it is fresh
-        else:
-            normalizer = Normalizer(rules) if rules is not None else default_normalizer()
-            gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
-            built = compile_gazetteer(gaz, normalizer)
-        self._setup(built, threshold, margin)
+        with gc_paused():
+            if rules is None and rules_dir is not None:
+                rules = load_rules([rules_dir])
+            if gazetteer is None and rules is None:
+                built = load_default()  # the embedded gazetteer, from the compiled cache when it is fresh
+            else:
+                normalizer = Normalizer(rules) if rules is not None else default_normalizer()
+                gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
+                built = compile_gazetteer(gaz, normalizer, jobs=jobs)
+            self._setup(built, threshold, margin)
 
     def _setup(self, built: Compiled, threshold: float, margin: float) -> None:
-        self.compiled = built
+        self.index = CandidateIndex(built.aliases, built.neighbours)
+        self.compiled = built = replace(built, neighbours=self.index.neighbours)  # saved with the index
         self.normalizer = built.normalizer
         self.gazetteer = built.gazetteer
         self.threshold = threshold
         self.margin = margin
         self.entities: tuple[Entity, ...] = self.gazetteer.entities
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
-        self.index = CandidateIndex(built.aliases)
         self._annotator: Annotator | None = None
-        # each alias's parts as spelled, where an equivalence class rewrote them ("aleksandr" for
-        # "alexander"), so that a misspelling is also compared with the spelling it misspells
-        skeleton = self.normalizer.skeleton
-        self._spelled: list[tuple[str, ...] | None] = []
-        for rec in built.aliases:
-            spelled = tuple(skeleton(t.lower()) for t in rec.cased)
-            self._spelled.append(spelled if len(spelled) == len(rec.tokens) and spelled != rec.tokens else None)
+        self._alias_of: dict[tuple[str, str], int] | None = None  # (entity id, alias text) -> alias, made on first use
+        # each alias's parts as spelled, where the rules rewrote them ("aleksandr" for "alexander",
+        # "stinbergen" for "steenbergen"), so that a misspelling is also compared with the spelling it misspells
+        self._spelled: list[tuple[str, ...] | None] = [_spelled(rec.cased, rec.tokens) for rec in built.aliases]
         self._country_words: dict[str, str] = {}
         for rec in built.aliases:  # one-word names of countries, to recognise "Pakistan ISI"
             entity = self.entities[rec.entity]
@@ -107,9 +115,12 @@ class Resolver:
             if options.pop("rules_dir", None) or options.pop("rules", None):
                 raise ResolverError(f"{path}: a compiled index carries its own rules; rebuild it to change them")
             self = cls.__new__(cls)
-            self._setup(load_index(path), options.get("threshold", DEFAULT_THRESHOLD), options.get("margin", DEFAULT_MARGIN))
+            with gc_paused():
+                self._setup(load_index(path), options.get("threshold", DEFAULT_THRESHOLD), options.get("margin", DEFAULT_MARGIN))
             return self
-        return cls(load_gazetteer(path), **options)
+        with gc_paused():
+            gazetteer = load_gazetteer(path)
+        return cls(gazetteer, **options)
 
     def save_index(self, path: str | Path) -> None:
         """Write this resolver's compiled index to ``path`` (atomically); load it with :meth:`from_path`."""
@@ -118,7 +129,9 @@ class Resolver:
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], **options: Any) -> Resolver:
         """A resolver over dicts with ``id``, ``name``, ``type`` and ``aliases``."""
-        return cls(gazetteer_from_records(records), **options)
+        with gc_paused():
+            gazetteer = gazetteer_from_records(records)
+        return cls(gazetteer, **options)
 
     # -- lookups -----------------------------------------------------------------------------------
     def get(self, entity_id: str) -> Entity | None:
@@ -131,39 +144,74 @@ class Resolver:
     def _scored(self, name: str, limit: int = 50) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
         qk = self.normalizer.key(name)
         weak_query = is_case_sensitive(qk, self.normalizer)  # "is", "un", "dawn": only a same-case alias will do
+        q_alt = _spelled(qk.surface, qk.tokens)
+        q_written = " ".join(qk.surface)
         best: dict[int, tuple[float, AliasRecord, Any]] = {}
-        for a_idx in self.index.lookup(qk.tokens, limit):
+        order: dict[int, tuple[float, float, bool]] = {}  # entity -> (score, likeness as written, by its own name)
+        for a_idx in self.index.lookup(qk.tokens, limit, q_alt):
             rec = self.index.aliases[a_idx]
             if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
                 continue
-            if rec.case_sensitive:
-                if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
-                    continue
-                value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE
-                detail: Any = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
-                notes: tuple[str, ...] = (f"{rec.kind} '{rec.text}' matches only with its case",)
-                scored = (value, detail, notes)
-            else:
-                entity = self.entities[rec.entity]
-                person = entity.type == "person"
-                alt = self._spelled[a_idx]
-                s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
-                own = self._own_country_words(qk.tokens, entity)
-                if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
-                    rest = tuple(t for t in qk.tokens if t not in own)
-                    s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
-                    if s2.score > s.score:
-                        note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
-                        s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
-                scored = (s.score, s, s.notes)
-            prev = best.get(rec.entity)
-            if prev is None or scored[0] > prev[0]:
+            scored = self._score_alias(qk, q_alt, a_idx, rec)
+            if scored is None:
+                continue
+            # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
+            # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
+            # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
+            # once called Fengcheng), then by the gazetteer's prior
+            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(self._spelled[a_idx] or rec.tokens)),
+                    rec.kind == "name")  # fmt: skip
+            if rec.entity not in order or rank > order[rec.entity]:
                 best[rec.entity] = (scored[0], rec, scored[1:])
+                order[rec.entity] = rank
         ranked = sorted(
             ((score, e_idx, rec, detail) for e_idx, (score, rec, detail) in best.items()),
-            key=lambda t: (-round(t[0], 6), -self.entities[t[1]].prior, self.entities[t[1]].id),
+            key=lambda t: (*(-x for x in order[t[1]]), -self.entities[t[1]].prior, self.entities[t[1]].id),
         )
         return qk, ranked
+
+    def _score_alias(
+        self, qk: NameKey, q_alt: tuple[str, ...] | None, a_idx: int, rec: AliasRecord
+    ) -> tuple[float, Any, tuple[str, ...]] | None:
+        """(score, comparisons, notes) of a query against one alias; None when case rules it out."""
+        if rec.case_sensitive:
+            if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
+                return None
+            value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE
+            detail = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
+            return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
+        entity = self.entities[rec.entity]
+        person = entity.type == "person"
+        alt = self._spelled[a_idx]
+        s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
+        own = self._own_country_words(qk.tokens, entity)
+        if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
+            rest = tuple(t for t in qk.tokens if t not in own)
+            s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
+            if s2.score > s.score:
+                note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
+                s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
+        return s.score, s, s.notes
+
+    def _explain_again(self, m: Match) -> Explanation:
+        """The explanation of a match made in another process (explanations are not sent between
+        processes): the query is scored again against the alias that matched, here."""
+        if self._alias_of is None:
+            self._alias_of = {}
+            for a_idx, rec in enumerate(self.index.aliases):
+                self._alias_of.setdefault((self.entities[rec.entity].id, rec.text), a_idx)
+        a_idx = self._alias_of[(m.id, m.alias)]
+        rec = self.index.aliases[a_idx]
+        qk = self.normalizer.key(m.query)
+        if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
+            scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
+        else:
+            scored = self._score_alias(qk, _spelled(qk.surface, qk.tokens), a_idx, rec)
+        _, detail, notes = scored if scored is not None else (m.score, (), ())
+        if m.ambiguous:
+            ids = ", ".join(a.id for a in m.alternatives)
+            notes = (*notes, f"ambiguous: {ids} scored within {self.margin} of the best")
+        return self._explain(m.query, qk, rec, (detail, notes))
 
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
         entity = self.entities[e_idx]
@@ -216,7 +264,7 @@ class Resolver:
         qk, ranked = self._scored(name, limit=max(50, 4 * k))
         return [self._match(name, qk, *item) for item in ranked[:k] if item[0] > 0]
 
-    def resolve(self, name: str, *, threshold: float | None = None, candidates: int = 50) -> Match | None:
+    def resolve(self, name: str, *, threshold: float | None = None, candidates: int = 20) -> Match | None:
         """The entity ``name`` refers to, or None when no entity scores at least the threshold.
 
         When other entities score within ``margin`` of the best, the match is ``ambiguous`` and
@@ -243,16 +291,24 @@ class Resolver:
 
         return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explain, True, alternatives, top.notes)
 
-    def resolve_many(self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None) -> list[Match | None]:
-        """:meth:`resolve` for many names, in the same order; each distinct name is resolved once."""
-        from .annotate import gc_paused
+    def resolve_many(
+        self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None, jobs: int = 1
+    ) -> list[Match | None]:
+        """:meth:`resolve` for many names, in the same order; each distinct name is resolved once.
+
+        ``jobs`` > 1 (0: one per core) resolves them in that many processes forked from this one, which
+        share this resolver's index in memory instead of loading their own (see :mod:`resolver.parallel`).
+        """
+        from . import parallel
 
         names = list(names)
-        done: dict[str, Match | None] = {}
-        with gc_paused():
-            for name in names:
-                if name not in done:
-                    done[name] = self.resolve(name, threshold=threshold)
+        distinct = list(dict.fromkeys(names))
+        if parallel.workers(jobs, len(distinct)) > 1:
+            found = parallel.map_shared(self, _resolve_chunk, distinct, jobs, threshold)
+            done = dict(zip(distinct, found, strict=True))
+        else:
+            with gc_paused():
+                done = {name: self.resolve(name, threshold=threshold) for name in distinct}
         return [done[name] for name in names]
 
     @property
@@ -271,12 +327,25 @@ class Resolver:
         """
         return self.annotator.annotate(text, unresolved=unresolved)
 
-    def annotate_many(self, texts: Iterable[str], *, unresolved: bool = False) -> list[list[Mention]]:
-        """:meth:`annotate` for many texts, in the same order."""
-        annotator = self.annotator
+    def annotate_many(self, texts: Iterable[str], *, unresolved: bool = False, jobs: int = 1) -> list[list[Mention]]:
+        """:meth:`annotate` for many texts, in the same order; ``jobs`` as in :meth:`resolve_many`."""
+        from . import parallel
+
+        texts = list(texts)
+        annotator = self.annotator  # built before the workers are forked, so that they share it
+        if parallel.workers(jobs, len(texts)) > 1:
+            return parallel.map_shared(self, _annotate_chunk, texts, jobs, unresolved)
         return [annotator.annotate(t, unresolved=unresolved) for t in texts]
 
     def similarity(self, a: str, b: str, *, person: bool = True) -> float:
         """Symmetric similarity of two names in [0, 1]: the mean of scoring each against the other."""
         ka, kb = self.normalizer.key(a), self.normalizer.key(b)
         return (compare(ka.tokens, kb.tokens, person=person).score + compare(kb.tokens, ka.tokens, person=person).score) / 2
+
+
+def _resolve_chunk(r: Resolver, names: list[str], threshold: float | None) -> list[Match | None]:
+    return [r.resolve(name, threshold=threshold) for name in names]
+
+
+def _annotate_chunk(r: Resolver, texts: list[str], unresolved: bool) -> list[list[Mention]]:
+    return [r.annotator.annotate(t, unresolved=unresolved) for t in texts]

@@ -5,9 +5,9 @@ The method (``name-parts-v2``) compares name parts, not whole strings:
 1. every part of each side is paired with its most similar part on the other side (one to one);
    the similarity of two parts is 1 when equal, 0.9 for an initial ("s" ~ "sergei"), else the
    edit similarity of their skeletons (rapidfuzz's optimal string alignment distance: Levenshtein
-   with the swap of two neighbouring letters as one edit, "ajnum" ~ "anjum"), raised to 0.88 when
-   both parts sound the same (jellyfish Metaphone) and start alike; an alias part that an
-   equivalence class rewrote is compared in both spellings, the class's and its own;
+   with the swap of two neighbouring letters as one edit, "ajnum" ~ "anjum"), plus 0.02 (up to
+   0.88) when both parts sound the same (jellyfish Metaphone) and start alike; parts that the rules
+   rewrote are also compared as spelled, and the better similarity counts;
 2. coverage: the weighted share of each side's parts that found a partner (particles such as "al",
    "bin", "of" weigh 0.2; in person names middle parts weigh 0.35, other parts 1); the score is
    the mean of both coverages (for organizations, the mean of that and the weaker coverage, since
@@ -40,6 +40,8 @@ _MIDDLE = 0.35
 _PARTICLE = 0.2
 _PARTICLES = frozenset({"al", "el", "ul", "ud", "ad", "as", "ar", "bin", "ibn", "bint", "abu", "de", "da", "di", "van", "von", "der", "of", "the", "and", "e", "i"})  # fmt: skip
 SURNAME_ONLY = 0.8
+_SOUND_BONUS = 0.02  # two parts that sound alike (same Metaphone code, same first letter) ...
+_SOUND_CAP = 0.88  # ... gain this much edit similarity, up to this
 _CAP = 0.5
 
 
@@ -56,8 +58,10 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
     if len(a) == 1 or len(b) == 1:
         return (0.9, "initial") if a[0] == b[0] else (0.0, "initial")
     edit = OSA.normalized_similarity(a, b)  # Levenshtein, with a swap of two neighbours as one edit
-    if edit < 0.88 and len(a) >= 3 and len(b) >= 3 and a[0] == b[0] and _metaphone(a) == _metaphone(b):
-        return 0.88, "metaphone"
+    if edit < _SOUND_CAP and len(a) >= 3 and len(b) >= 3 and a[0] == b[0] and _metaphone(a) == _metaphone(b):
+        # a bonus, not a floor: between two parts that both sound alike, the closer spelling still wins,
+        # and a sound-alike never outranks a part one edit away ("mercdes" is "mercedes", not "morigutsi")
+        return min(_SOUND_CAP, edit + _SOUND_BONUS), "metaphone"
     return edit, "osa"
 
 
@@ -92,14 +96,18 @@ class Scored:
 
 
 def _align(
-    q: tuple[str, ...], a: tuple[str, ...], alt: tuple[str, ...] | None = None
+    q: tuple[str, ...], a: tuple[str, ...], alt: tuple[str, ...] | None = None, q_alt: tuple[str, ...] | None = None
 ) -> list[tuple[int, int, float, str]]:
+    qs = q_alt or q  # the parts as spelled, where the rules rewrote them
+    as_ = alt or a
     pairs = []
     for i, qt in enumerate(q):
         for j, at in enumerate(a):
             sim, how = token_similarity(qt, at)
-            if alt is not None and alt[j] != at and sim < 1.0:
-                sim, how = max((sim, how), token_similarity(qt, alt[j]))
+            if sim < 1.0 and (qs[i] != qt or as_[j] != at):
+                # also as spelled: a typo that the rules carried further ("curiibanos" -> "curibanos",
+                # two edits from "curitibanos") is one edit away as written
+                sim, how = max((sim, how), token_similarity(qs[i], as_[j]))
             if sim >= _PAIR_MIN:
                 pairs.append((sim, -abs(i - j), i, j, how))
     pairs.sort(reverse=True)
@@ -121,14 +129,16 @@ def compare(
     person: bool,
     family_index: int | None = None,
     alt: tuple[str, ...] | None = None,
+    q_alt: tuple[str, ...] | None = None,
 ) -> Scored:
-    """Score query parts ``q`` against alias parts ``a`` (both normalized skeletons); ``alt`` holds
-    the alias parts as spelled before equivalence classes rewrote them (same length as ``a``)."""
+    """Score query parts ``q`` against alias parts ``a`` (both normalized keys); ``alt`` and ``q_alt``
+    hold the parts as spelled (lower case, before patterns and equivalence classes rewrote them;
+    same lengths as ``a`` and ``q``), and a pair of parts counts the better of both comparisons."""
     if not q or not a:
         return Scored(0.0, (), ("empty name",))
     if q == a:
         return Scored(1.0, ((" ".join(q), " ".join(a), 1.0, "key:equal"),), ())
-    pairs = _align(q, a, alt)
+    pairs = _align(q, a, alt, q_alt)
     if not person:  # an organization's words match or they do not: "TASS news agency" is not "Fars News Agency"
         pairs = [p for p in pairs if p[2] >= PART_MATCH]
     wq, wa = _weights(q, person), _weights(a, person)

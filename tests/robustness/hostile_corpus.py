@@ -107,7 +107,7 @@ def gazetteer_inputs() -> dict[str, bytes | Callable[[Path], None]]:
         "not-utf8.json": b'[{"id": "a", "name": "\xff"}]',
         "sparse.jsonl": sparse,
         "sparse.rindex": sparse,
-        "truncated.rindex": b'{"format": "resolver-index", "format_version": 1, "payload_bytes": 100, "payload_sha256": "00"}\n{"x"',
+        "truncated.rindex": b'{"format": "resolver-index", "format_version": 2, "payload_bytes": 100, "payload_sha256": "00"}\n{"x"',
         "other-version.rindex": b'{"format": "resolver-index", "format_version": 0}\n{}',
         "bad-folder": folder,
     }

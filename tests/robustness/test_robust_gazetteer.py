@@ -185,10 +185,10 @@ def index_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     [
         (lambda b: b[: len(b) // 2], "truncated or corrupted"),
         (lambda b: b[:-10] + b"0123456789", "truncated or corrupted"),
-        (lambda b: b.replace(b'"format_version": 1', b'"format_version": 99', 1), "index format version 99 is not 1"),
-        (lambda b: b.replace(b'"format_version": 1', b'"format_version": "1"', 1), "index format version '1' is not 1"),
+        (lambda b: b.replace(b'"format_version": 2', b'"format_version": 99', 1), "index format version 99 is not 2"),
+        (lambda b: b.replace(b'"format_version": 2', b'"format_version": "2"', 1), "index format version '2' is not 2"),
         (lambda b: b.replace(b'"payload_bytes": ', b'"payload_bytes": 9999999999999', 1), "bad payload_bytes"),
-        (lambda b: b'{"format": "resolver-index", "format_version": 1, [\n', "bad header"),
+        (lambda b: b'{"format": "resolver-index", "format_version": 2, [\n', "bad header"),
         (lambda b: b"\0" * 100, "bad header"), (lambda b: b'{"format": "other"}\n', "unknown format"),
         (lambda b: b.split(b"\n", 1)[0], "truncated or corrupted"),
     ],

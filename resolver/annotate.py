@@ -21,12 +21,10 @@ from __future__ import annotations
 
 __all__ = ["Annotator", "Mention"]
 
-import gc
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import pairwise, product
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
+from .gcpause import gc_paused
 from .model import Entity, Explanation, Match
 from .scoring import token_similarity
 
@@ -250,19 +249,6 @@ def _share_an_alias(sets: list[frozenset[int]]) -> bool:
     if len(sets) <= 2:
         return not sets[0].isdisjoint(sets[-1])
     return bool(frozenset.intersection(*sets))
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: annotating makes many small objects and no cycles, and
-    each collection would walk the resolver's large, long-lived tables (a quarter of the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Spans:

@@ -61,14 +61,18 @@ def _deletion_of(longer: str, form: str) -> bool:
     return longer[i + 1 :] == form[i:]
 
 
-def _hash(form: str) -> int:
-    """A hash of a form that is the same in every process (``hash`` of a str is not)."""
-    return crc32(form.encode())
+def _forms(part: str) -> list[str]:
+    """The forms a part is filed under: itself, and (4+ letters) its Metaphone code (marked) and
+    its one-letter deletions."""
+    if len(part) < _MIN_FUZZY:
+        return [part]
+    return [part, _SOUND + _metaphone(part)] + [part[:i] + part[i + 1 :] for i in range(len(part))]
 
 
 _MIN_FUZZY = 4
 _SOUND = "#"  # marks a Metaphone code among the forms of the neighbour table (parts have no "#")
 _PART_MASK = 0xFFFFFFFF
+_SMALL_TABLE = 1 << 20  # neighbour keys up to which their hashes are also kept as a set
 _MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
 _POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
@@ -100,6 +104,15 @@ class CandidateIndex:
         self.postings = dict(postings)
         self.parts = list(self.postings)
         self.neighbours = self.neighbour_table(self.parts) if neighbours is None else neighbours
+        # where the table is small (the default gazetteer's), its forms themselves in a dict: a text
+        # asks about thousands of words, most near no part, and a dict answers without hashing twice
+        self._near: dict[str, tuple[str, ...]] | None = None
+        if len(self.neighbours) <= _SMALL_TABLE:
+            near: defaultdict[str, list[str]] = defaultdict(list)
+            for part in self.parts:
+                for form in dict.fromkeys(_forms(part)):
+                    near[form].append(part)
+            self._near = {form: tuple(found) for form, found in near.items()}
 
     @staticmethod
     def neighbour_table(parts: list[str]) -> array[int]:
@@ -109,11 +122,7 @@ class CandidateIndex:
         A dict of the forms themselves would take ten times the memory at GeoNames size."""
         keys: list[int] = []
         for number, part in enumerate(parts):
-            if len(part) < _MIN_FUZZY:
-                keys.append(crc32(part.encode()) << 32 | number)
-                continue
-            forms = [part, _SOUND + _metaphone(part)] + [part[:i] + part[i + 1 :] for i in range(len(part))]
-            keys += [crc32(f.encode()) << 32 | number for f in forms]  # a double letter's deletions repeat: harmless
+            keys += [crc32(f.encode()) << 32 | number for f in _forms(part)]  # a double letter's deletions repeat: harmless
         keys.sort()
         return array("Q", keys)
 
@@ -122,11 +131,19 @@ class CandidateIndex:
         neighbours swapped) or sounding like it."""
         if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
             return {token} if token in self.postings else set()
+        forms = _forms(token)
+        found: set[str] = set()
+        if self._near is not None:
+            near = self._near
+            for form in forms:
+                hit = near.get(form)
+                if hit:
+                    found.update(hit)
+            return found
         table, parts = self.neighbours, self.parts
         n, n_parts = len(table), len(parts)
-        code = _metaphone(token)
-        found: set[str] = set()
-        for form in (token, *deletions(token), _SOUND + code):
+        code = forms[1][1:]
+        for form in forms:
             h = crc32(form.encode())
             i = bisect_left(table, h << 32)
             while i < n and table[i] >> 32 == h:  # the parts filed under the form's hash ...

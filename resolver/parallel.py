@@ -20,10 +20,8 @@ from __future__ import annotations
 __all__ = ["map_shared", "workers"]
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,7 +45,7 @@ def workers(jobs: int, items: int, per_worker: int | None = None) -> int:
     if jobs < 0:
         raise ValueError(f"jobs must be 0 (one per core) or more, not {jobs}")
     wanted = (os.cpu_count() or 1) if jobs == 0 else jobs
-    if wanted <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if wanted <= 1 or not hasattr(os, "fork"):
         return 1
     return max(1, min(wanted, items // (per_worker or MIN_PER_WORKER)))
 
@@ -58,6 +56,9 @@ def map_shared(shared: Any, fn: Callable[..., list[R]], items: Sequence[T], jobs
     ``shared`` (a resolver, or what a build shares) reaches the workers by the fork, not pickled;
     matches in the results come back with explanations computed again by ``shared`` (a resolver).
     """
+    import multiprocessing  # here, not at the top: a start-up of the command line never needs it
+    from concurrent.futures import ProcessPoolExecutor
+
     global _shared
     n = workers(jobs, len(items))
     size = max(1, -(-len(items) // (n * _CHUNKS_PER_WORKER)))

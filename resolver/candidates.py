@@ -14,7 +14,7 @@ them, and only the best ``limit`` go on to scoring.
 
 from __future__ import annotations
 
-__all__ = ["AliasRecord", "CandidateIndex", "deletions"]
+__all__ = ["AliasRecord", "CandidateIndex"]
 
 import heapq
 from array import array
@@ -46,9 +46,13 @@ class AliasRecord:
         return " ".join(self.tokens)
 
 
-def deletions(token: str) -> set[str]:
-    """Every form of ``token`` with one letter deleted."""
-    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+_MIN_FUZZY = 4
+_MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
+_SOUND = "#"  # marks a Metaphone code among the forms of the neighbour table (parts have no "#")
+_PART_MASK = 0xFFFFFFFF
+_SMALL_TABLE = 1 << 20  # neighbour keys up to which the forms are also kept as strings in a dict
+_POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
+_COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
 def _deletion_of(longer: str, form: str) -> bool:
@@ -67,15 +71,6 @@ def _forms(part: str) -> list[str]:
     if len(part) < _MIN_FUZZY:
         return [part]
     return [part, _SOUND + _metaphone(part)] + [part[:i] + part[i + 1 :] for i in range(len(part))]
-
-
-_MIN_FUZZY = 4
-_SOUND = "#"  # marks a Metaphone code among the forms of the neighbour table (parts have no "#")
-_PART_MASK = 0xFFFFFFFF
-_SMALL_TABLE = 1 << 20  # neighbour keys up to which their hashes are also kept as a set
-_MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
-_POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
-_COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 
 
 class CandidateIndex:

@@ -44,7 +44,7 @@ def _case_ok(query: tuple[str, ...], alias: tuple[str, ...]) -> bool:
     return joined.isupper() and [t.upper() for t in alias] == list(query)
 
 
-def _spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+def _as_spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, ...] | None:
     """The parts as spelled (lower case), when the rules rewrote them but kept their number; else None."""
     spelled = tuple(t.lower() for t in cased)
     return spelled if len(spelled) == len(tokens) and spelled != tokens else None
@@ -94,7 +94,7 @@ class Resolver:
         self._alias_of: dict[tuple[str, str], int] | None = None  # (entity id, alias text) -> alias, made on first use
         # each alias's parts as spelled, where the rules rewrote them ("aleksandr" for "alexander",
         # "stinbergen" for "steenbergen"), so that a misspelling is also compared with the spelling it misspells
-        self._spelled: list[tuple[str, ...] | None] = [_spelled(rec.cased, rec.tokens) for rec in built.aliases]
+        self._spelled: list[tuple[str, ...] | None] = [_as_spelled(rec.cased, rec.tokens) for rec in built.aliases]
         self._country_words: dict[str, str] = {}
         for rec in built.aliases:  # one-word names of countries, to recognise "Pakistan ISI"
             entity = self.entities[rec.entity]
@@ -144,7 +144,7 @@ class Resolver:
     def _scored(self, name: str, limit: int = 50) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
         qk = self.normalizer.key(name)
         weak_query = is_case_sensitive(qk, self.normalizer)  # "is", "un", "dawn": only a same-case alias will do
-        q_alt = _spelled(qk.surface, qk.tokens)
+        q_alt = _as_spelled(qk.surface, qk.tokens)
         q_written = " ".join(qk.surface)
         best: dict[int, tuple[float, AliasRecord, Any]] = {}
         order: dict[int, tuple[float, float, bool]] = {}  # entity -> (score, likeness as written, by its own name)
@@ -206,7 +206,7 @@ class Resolver:
         if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
             scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
         else:
-            scored = self._score_alias(qk, _spelled(qk.surface, qk.tokens), a_idx, rec)
+            scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), a_idx, rec)
         _, detail, notes = scored if scored is not None else (m.score, (), ())
         if m.ambiguous:
             ids = ", ".join(a.id for a in m.alternatives)

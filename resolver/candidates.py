@@ -70,7 +70,9 @@ def _forms(part: str) -> list[str]:
     its one-letter deletions."""
     if len(part) < _MIN_FUZZY:
         return [part]
-    return [part, _SOUND + _metaphone(part)] + [part[:i] + part[i + 1 :] for i in range(len(part))]
+    forms = [part[:i] + part[i + 1 :] for i in range(len(part))]
+    forms += (part, _SOUND + _metaphone(part))
+    return forms
 
 
 class CandidateIndex:
@@ -130,14 +132,12 @@ class CandidateIndex:
         found: set[str] = set()
         if self._near is not None:
             near = self._near
-            for form in forms:
-                hit = near.get(form)
-                if hit:
-                    found.update(hit)
+            for form in near.keys() & forms:  # most words are near no part: one set operation, in C
+                found.update(near[form])
             return found
         table, parts = self.neighbours, self.parts
         n, n_parts = len(table), len(parts)
-        code = forms[1][1:]
+        code = forms[-1][1:]  # the Metaphone code comes last
         for form in forms:
             h = crc32(form.encode())
             i = bisect_left(table, h << 32)

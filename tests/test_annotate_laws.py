@@ -257,3 +257,42 @@ def test_capitals_headline_does_not_change_the_body() -> None:
     body_is = text.index("IS terrorists")
     assert any(m.start == body_is and m.end == body_is + 2 and m.id == "islamic-state" for m in mentions)
     assert not any(m.id == "islamic-state" and m.start < text.index("\n") for m in mentions)
+
+
+# -- the gate before resolving a word alone -----------------------------------------------------------
+def _one_edit(word: str, i: int, letter: str, op: int) -> str:
+    i %= len(word) + 1
+    if op == 0:
+        return word[:i] + letter + word[i:]  # insert
+    if op == 1 or i >= len(word) - 1:
+        return word[:i] + word[i + 1 :] or word  # delete
+    if op == 2:
+        return word[:i] + letter + word[i + 1 :]  # substitute
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # swap two neighbours
+
+
+_PARTS = sorted({t for rec in _R.index.aliases for t in (*rec.tokens, *(c.lower() for c in rec.cased)) if t.isalpha() and len(t) >= 3})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_PARTS), st.integers(0, 40), st.sampled_from("aeiouyhknrstlmbdgz"), st.integers(0, 3),
+       st.booleans(), st.sampled_from([0.8, 0.7, 0.6]))  # fmt: skip
+@example("tajikistan", 8, "a", 1, False, 0.8)  # "Tajikistn": one edit in ten letters still scores 0.9
+@example("afghanistan", 9, "a", 1, True, 0.8)
+@example("hameed", 2, "a", 2, True, 0.6)  # a family name alone, at a low threshold
+def test_a_word_turned_away_before_resolving_would_not_have_matched(
+    part: str, i: int, letter: str, op: int, family_ok: bool, threshold: float
+) -> None:
+    """The annotator resolves a word standing alone only if `_may_name_alone` lets it through: that
+    check must never turn away a word that resolving would accept (it only saves the scoring)."""
+    word = _one_edit(part, i, letter, op).capitalize()
+    annotator = _R.annotator
+    saved = _R.threshold
+    _R.threshold = threshold
+    try:
+        if annotator._may_name_alone(word, family_ok):
+            return
+        m = _R.resolve(word, candidates=12)
+        assert m is None or not annotator._single_word_ok(word, m, family_ok), (word, m)
+    finally:
+        _R.threshold = saved

@@ -106,6 +106,11 @@ class Normalizer:
         self.common_words = self.rules.common_words
         self._key_cache = lru_cache(maxsize=65536)(self._key_untraced)
 
+    def clear_caches(self) -> None:
+        """Forget the memoized keys and skeletons."""
+        self._skeleton_cache.cache_clear()
+        self._key_cache.cache_clear()
+
     def compiled_tables(self) -> dict[str, Any]:
         """The tables this normalizer computed from its rules, for storing in an index file."""
         return {

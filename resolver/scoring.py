@@ -23,7 +23,7 @@ Scores at or above the resolver's threshold (default 0.8, see ``docs/scoring.md`
 
 from __future__ import annotations
 
-__all__ = ["METHOD", "PART_MATCH", "compare", "token_similarity"]
+__all__ = ["METHOD", "PART_MATCH", "clear_caches", "compare", "token_similarity"]
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,6 +63,12 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         # and a sound-alike never outranks a part one edit away ("mercdes" is "mercedes", not "morigutsi")
         return min(_SOUND_CAP, edit + _SOUND_BONUS), "metaphone"
     return edit, "osa"
+
+
+def clear_caches() -> None:
+    """Forget the memoized Metaphone codes and part similarities."""
+    _metaphone.cache_clear()
+    token_similarity.cache_clear()
 
 
 def _weights(tokens: tuple[str, ...], person: bool) -> list[float]:

@@ -431,3 +431,21 @@ def test_a_document_scanned_in_pieces_gives_the_same_mentions(resolver: Resolver
     monkeypatch.setattr(annotate, "_PIECE", 400)
     assert len(list(annotate._pieces(text, 400))) > 20
     assert spans() == whole
+
+
+def test_clear_caches_starts_cold_and_changes_no_result() -> None:
+    from resolver import scoring
+
+    r = Resolver()
+    text = "Lt Gen Faiz Hamid met Sergei Ivano, the SVR spokesman, in Islamabad. Ivanov said Daesh grows."
+    before = [(m.start, m.end, m.id, m.score, m.explanation.notes if m.explanation else ()) for m in r.annotate(text)]
+    annotator = r.annotator
+    assert r.normalizer._key_cache.cache_info().currsize > 0
+    r.clear_caches()
+    assert r.normalizer._key_cache.cache_info().currsize == 0
+    assert r.normalizer._skeleton_cache.cache_info().currsize == 0
+    assert scoring.token_similarity.cache_info().currsize == 0
+    assert r.annotator is not annotator  # a new one, with empty caches
+    after = [(m.start, m.end, m.id, m.score, m.explanation.notes if m.explanation else ()) for m in r.annotate(text)]
+    assert after == before
+    assert {"sergei-ivanov-svr", "faiz-hameed", "islamic-state"} <= {m[2] for m in after}

@@ -35,6 +35,7 @@ import ahocorasick
 
 from .gcpause import gc_paused
 from .model import Entity, Explanation, Match
+from .normalize import clean
 from .scoring import _SOUND_CAP, PART_MATCH, SURNAME_ONLY, token_similarity
 
 if TYPE_CHECKING:
@@ -411,6 +412,10 @@ class Annotator:
         ``None`` for a word that fits anywhere in a name (a title, a particle, an initial) and the
         empty set for a word near no indexed name part: a window holding one is never resolved.
         """
+        if not (word.isascii() and word.isalpha()):
+            latin = normalizer.transliterate(clean(word))  # "Ambājogāi": one part once transliterated,
+            if latin.isascii() and latin.isalpha():  # whose key is that of its ASCII form
+                word = latin
         if word.isascii() and word.isalpha():  # the common case, without the whole pipeline
             low = word.lower()
             if len(low) == 1 or low in _PARTICLES:

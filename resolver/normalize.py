@@ -87,6 +87,8 @@ class Normalizer:
         self.rules = rules or default_rules()
         self._patterns = self.rules.patterns
         self._rewrites = tuple((p.source, p.target, p.where) for p in self._patterns)
+        sources = [src for src, _, _ in self._rewrites]
+        self._sources = re.compile("|".join(map(re.escape, sources))) if sources and all(sources) else None
         self._skeleton_cache = lru_cache(maxsize=262144)(self._skeleton_uncached)
         self.skeleton = self._skeleton_cache  # type: ignore[method-assign]  # the cache itself: one call less per part
         self._script = {ord(c): t for c, t in self.rules.script_map}
@@ -135,7 +137,10 @@ class Normalizer:
 
     def _skeleton_uncached(self, token: str) -> str:
         rewrites = self._rewrites
+        sources = self._sources
         for _ in range(len(token) + 1):  # rewrites never lengthen a part, nor feed one another in a loop
+            if sources is not None and sources.search(token) is None:
+                break  # no pattern's source is in the part (one search in C, not one test per pattern)
             before = token
             for source, target, where in rewrites:
                 if source in token:

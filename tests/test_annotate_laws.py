@@ -296,3 +296,21 @@ def test_a_word_turned_away_before_resolving_would_not_have_matched(
         assert m is None or not annotator._single_word_ok(word, m, family_ok), (word, m)
     finally:
         _R.threshold = saved
+
+
+_ACCENTED = st.text(alphabet=st.sampled_from("aeinoucszAEINOUCSZ" "áéíóúàèâêîôûäëïöüçñšžłøåāēīōūăğışțĀŽŁ"), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ACCENTED)
+@example("Ambājogāi")
+@example("Ḩadīthah")
+def test_a_word_that_transliterates_to_letters_has_the_key_of_its_transliteration(word: str) -> None:
+    """The annotator looks a non-ASCII word up by its transliteration when that is all letters:
+    sound only because the word's key is the key of its transliteration."""
+    from resolver.normalize import clean
+
+    n = _R.normalizer
+    latin = n.transliterate(clean(word))
+    if latin.isascii() and latin.isalpha():
+        assert n.key(word).tokens == n.key(latin).tokens

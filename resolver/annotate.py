@@ -598,11 +598,15 @@ class Annotator:
             need = min(need, max(PART_MATCH, self.resolver.threshold / SURNAME_ONLY))
         if need <= _SOUND_CAP:
             return True  # a sound-alike may do
-        key = self.normalizer.key(word)
-        if len(key.tokens) != 1:
-            return True
+        if word.isascii() and word.isalpha():  # one part, its key made as for the word sets
+            forms: tuple[str, ...] = (self._part_token(word) or "", word.lower())
+        else:
+            key = self.normalizer.key(word)
+            if len(key.tokens) != 1:
+                return True
+            forms = (key.tokens[0], key.surface[0].lower()) if len(key.surface) == 1 else key.tokens
         index = self.resolver.index
-        for part in {key.tokens[0], key.surface[0].lower()} if len(key.surface) == 1 else (key.tokens[0],):
+        for part in forms:
             if part in index.postings or part in index.exact or 1 - 1 / (len(part) + 1) >= need:
                 return True  # itself, or a part one letter longer is near enough
         return False
@@ -677,6 +681,11 @@ class Annotator:
             after = _NEXT_WORD.match(text, m.end)
             if after and not taken.overlaps(after.start(1), after.end(1)):
                 return True
+        sep = m.start - 1
+        if sep >= 0 and text[sep] == " ":  # the common case, "in Pakistan", told without _word_before
+            space = text.rfind(" ", max(0, m.start - 40), sep)
+            if space != -1 and not text[space + 1].isupper() and text[space + 1 : sep].isalpha():
+                return False
         before = _word_before(text, m.start)
         if before is None:
             return False

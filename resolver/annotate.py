@@ -606,10 +606,8 @@ class Annotator:
                 return True
             forms = (key.tokens[0], key.surface[0].lower()) if len(key.surface) == 1 else key.tokens
         index = self.resolver.index
-        for part in forms:
-            if part in index.postings or part in index.exact or 1 - 1 / (len(part) + 1) >= need:
-                return True  # itself, or a part one letter longer is near enough
-        return False
+        # the part itself is indexed, or a part one letter longer than it is near enough
+        return any(part in index.postings or part in index.exact or 1 - 1 / (len(part) + 1) >= need for part in forms)
 
     def _is_title_word(self, word: str) -> bool:
         low = word.rstrip(".").lower()

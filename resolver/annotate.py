@@ -53,6 +53,8 @@ _MAX_WINDOW = 5
 _WINDOW_CANDIDATES = 12  # aliases scored per window of text: the index ranks the likely ones first
 _COMMON_PART = 5000  # a name part in more aliases than this constrains nothing
 _SINGLE_WORD_SCORE = 0.9
+_WORDS_KEPT = 200_000  # words whose alias sets an annotator remembers between texts
+_UNSEEN: Any = object()
 _CONTEXT_CHARS = 250
 _PARTICLES = frozenset({"al", "el", "ul", "ud", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "der", "e", "i", "of", "the", "and"})  # fmt: skip
 
@@ -323,7 +325,7 @@ class Annotator:
                 if key:
                     self._family[e_idx] = key[-1]
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
-        self._word = lru_cache(maxsize=200_000)(partial(self._word_sets, self.normalizer, resolver.index))
+        self._words: dict[str, frozenset[int] | None] = {}  # word -> `_word_sets` (a dict: most words are new)
         self._part_token = lru_cache(maxsize=200_000)(partial(self._part_token_of, self.normalizer))
         self._part_key = lru_cache(maxsize=200_000)(partial(self._content_key, self.normalizer))
         self._family_aliases = frozenset(
@@ -434,6 +436,21 @@ class Annotator:
             return None
         return Annotator._aliases_near(index, key.tokens)
 
+    def _sets_of(self, words: Iterable[str]) -> dict[str, frozenset[int] | None]:
+        """`_word_sets` of each of ``words`` (bare), remembered for the texts to come. Most words of a
+        text are new to the annotator: a plain dict costs a miss less than an LRU cache does."""
+        known = self._words
+        if len(known) > _WORDS_KEPT:
+            known.clear()
+        out = {}
+        normalizer, index = self.normalizer, self.resolver.index
+        for w in words:
+            got = known.get(w, _UNSEEN)
+            if got is _UNSEEN:
+                got = known[w] = self._word_sets(normalizer, index, _bare(w))
+            out[w] = got
+        return out
+
     @staticmethod
     def _part_token_of(normalizer: Normalizer, word: str) -> str | None:
         """The key of a one-part word ("Ivanov" -> "ivanov"), or None if the word makes several parts."""
@@ -479,7 +496,7 @@ class Annotator:
         # Each distinct word is looked up once, and only the spans that hold a word near a name
         # part are walked one by one: in news text, a few in ten (with `want_unresolved`, every
         # span of several words is, for its open runs).
-        sets_of = {w: self._word(_bare(w)) for w in set(" ".join(groups).split())}
+        sets_of = self._sets_of(set(" ".join(groups).split()))
         known = {w for w, near in sets_of.items() if near}
         for i in _to_walk(groups, known, want_unresolved):
             group, start = groups[i], spans[i].start()

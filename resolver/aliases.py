@@ -40,11 +40,20 @@ def is_case_sensitive(key: NameKey, normalizer: Normalizer) -> bool:
     return len("".join(key.surface)) <= 2 or (len(key.surface) == 1 and normalizer.is_common(key.surface))
 
 
+def _reads_as_given_name(text: str, key: NameKey, normalizer: Normalizer) -> bool:
+    """True for a one-word alias in another script whose transliteration is a person's given name
+    to the rules: Dawn's Urdu name "ڈان" reads "dan", of the class of Daniel. Such an alias of an
+    organization or place matches only as written, or every "Dan" and "Danny" would name it."""
+    return (len(key.surface) == 1 and not _latin(text)
+            and (normalizer.skeleton(key.surface[0]),) in normalizer.name_variants)  # fmt: skip
+
+
 def _record(normalizer: Normalizer, e_idx: int, entity: Entity, text: str, kind: str) -> AliasRecord | None:
     key = normalizer.key(text)
     if not key.tokens:
         return None
-    case_sensitive = kind in ("weak-alias", "acronym") or is_case_sensitive(key, normalizer)
+    case_sensitive = (kind in ("weak-alias", "acronym") or is_case_sensitive(key, normalizer)
+                      or (entity.type != "person" and _reads_as_given_name(text, key, normalizer)))  # fmt: skip
     family_index = None
     if entity.type == "person" and entity.family_name:
         fam = normalizer.key(entity.family_name).tokens

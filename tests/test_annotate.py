@@ -449,3 +449,13 @@ def test_clear_caches_starts_cold_and_changes_no_result() -> None:
     after = [(m.start, m.end, m.id, m.score, m.explanation.notes if m.explanation else ()) for m in r.annotate(text)]
     assert after == before
     assert {"sergei-ivanov-svr", "faiz-hameed", "islamic-state"} <= {m[2] for m in after}
+
+
+def test_a_given_name_is_not_an_organization_whose_other_script_name_reads_like_it(resolver: Resolver) -> None:
+    """Dawn's Urdu name "ڈان" transliterates to "dan", which the name rules file with Daniel: it
+    matches as written, but "Dan" or "Danny" in running text is a person, not the newspaper."""
+    for text in ("It was Dan.", "Danny said no.", "They met Daniel in Karachi."):
+        assert "dawn" not in {m.id for m in resolver.annotate(text)}, text
+    assert resolver.resolve("Danny") is None or resolver.resolve("Danny").id != "dawn"
+    assert [m.id for m in resolver.annotate("ڈان نے کہا")] == ["dawn"]
+    assert [m.id for m in resolver.annotate("Dawn reported it.")] == ["dawn"]

@@ -6,14 +6,14 @@ This is where the alias rules meet the gazetteer; queries meet the same rules in
 
 from __future__ import annotations
 
-__all__ = ["Compiled", "compile_gazetteer"]
+__all__ = ["Compiled", "compile_gazetteer", "country_words"]
 
-from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import parallel
-from .candidates import AliasRecord
+from .candidates import AliasRecord, CandidateIndex
 from .errors import Problem
 from .gazetteer import Gazetteer
 from .model import Entity
@@ -26,9 +26,20 @@ class Compiled:
 
     gazetteer: Gazetteer
     normalizer: Normalizer
-    aliases: tuple[AliasRecord, ...]
+    aliases: Sequence[AliasRecord]
     acronym_collisions: tuple[Problem, ...] = ()
-    neighbours: array[int] | None = None  # the candidate index's neighbour table, once computed
+    index: CandidateIndex | None = None  # the candidate index over the aliases, once built (an index file stores it)
+    country_words: Mapping[str, str] | None = None  # see `country_words`, once computed
+
+
+def country_words(aliases: Iterable[AliasRecord], entities: Sequence[Entity]) -> dict[str, str]:
+    """The one-word names of countries, each to its country code: to recognise "Pakistan ISI"."""
+    found: dict[str, str] = {}
+    for rec in aliases:
+        entity = entities[rec.entity]
+        if "country" in entity.tags and entity.country and len(rec.tokens) == 1 and not rec.case_sensitive:
+            found[rec.tokens[0]] = entity.country
+    return found
 
 
 def _latin(text: str) -> bool:
@@ -63,7 +74,7 @@ def _record(normalizer: Normalizer, e_idx: int, entity: Entity, text: str, kind:
 
 
 def _derived_acronyms(
-    entities: tuple[Entity, ...], normalizer: Normalizer, taken: set[str], seen: set[tuple[int, str]], source: str
+    entities: Sequence[Entity], normalizer: Normalizer, taken: set[str], seen: set[tuple[int, str]], source: str
 ) -> tuple[list[AliasRecord], list[Problem]]:
     """Acronyms of long organization names (Inter-Services Intelligence -> ISI), minus collisions."""
     derived: dict[str, set[int]] = {}
@@ -115,7 +126,7 @@ def _entity_records(normalizer: Normalizer, e_idx: int, entity: Entity) -> list[
     return out
 
 
-def _records_of(shared: tuple[tuple[Entity, ...], Normalizer], chunk: list[int]) -> list[list[tuple[Any, ...]]]:
+def _records_of(shared: tuple[Sequence[Entity], Normalizer], chunk: list[int]) -> list[list[tuple[Any, ...]]]:
     """In a worker process: the forms of the entities numbered ``chunk``, as plain tuples (cheap to send)."""
     entities, normalizer = shared
     return [[_as_tuple(r) for r in _entity_records(normalizer, i, entities[i])] for i in chunk]

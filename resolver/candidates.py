@@ -14,14 +14,16 @@ them, and only the best ``limit`` go on to scoring.
 
 from __future__ import annotations
 
-__all__ = ["AliasRecord", "CandidateIndex"]
+__all__ = ["AliasRecord", "CandidateIndex", "Tables"]
 
 import heapq
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
 from zlib import crc32
 
 from rapidfuzz.distance import Indel, Levenshtein
@@ -46,6 +48,19 @@ class AliasRecord:
         return " ".join(self.tokens)
 
 
+class Tables(NamedTuple):
+    """The lookup tables of a :class:`CandidateIndex`: dicts and lists when built from aliases, the
+    array-backed views of :mod:`resolver.columns` when loaded from an index file."""
+
+    exact: Mapping[str, Sequence[int]]  # full key (and the key as one word) -> aliases
+    postings: Mapping[str, Sequence[int]]  # name part -> aliases
+    parts: Sequence[str]  # the parts in the order of ``postings``: a part's number is its place
+    part_postings: Sequence[Sequence[int]]  # the aliases of each part, by number
+    neighbours: Sequence[int]  # see CandidateIndex.neighbour_table
+    sizes: Sequence[int]  # each alias's number of parts
+    keys: Sequence[str] | None = None  # each alias's key (None: read from the aliases)
+
+
 _MIN_FUZZY = 4
 _MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
 _SOUND = "#"  # marks a Metaphone code among the forms of the neighbour table (parts have no "#")
@@ -53,6 +68,10 @@ _PART_MASK = 0xFFFFFFFF
 _SMALL_TABLE = 1 << 20  # neighbour keys up to which the forms are also kept as strings in a dict
 _POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
+
+
+def _key_of(aliases: Sequence[AliasRecord], i: int) -> str:
+    return aliases[i].key
 
 
 def _deletion_of(longer: str, form: str) -> bool:
@@ -76,17 +95,32 @@ def _forms(part: str) -> list[str]:
 
 
 class CandidateIndex:
-    """Lookup tables over the aliases of a gazetteer.
+    """Lookup tables over the aliases of a gazetteer, built from them or given as ``tables`` (those
+    of a loaded index file, read through the same ``Mapping`` and ``Sequence`` protocols)."""
 
-    ``neighbours`` may be given: the table :meth:`neighbour_table` made for the same aliases
-    (stored in a compiled index, so that loading one does not compute it again).
-    """
+    def __init__(self, aliases: Iterable[AliasRecord], *, tables: Tables | None = None) -> None:
+        self.aliases: Sequence[AliasRecord] = aliases if isinstance(aliases, Sequence) else list(aliases)
+        if tables is None:
+            tables = self.build(self.aliases)
+        self.exact, self.postings, self.parts, self._part_postings, self.neighbours, self.sizes, keys = tables
+        # the ranking reads the key and size of thousands of aliases: from columns where a loaded index has them
+        self._key_of: Callable[[int], str] = keys.__getitem__ if keys is not None else partial(_key_of, self.aliases)
+        # where the table is small (the default gazetteer's), its forms themselves in a dict: a text
+        # asks about thousands of words, most near no part, and a dict answers without hashing twice
+        self._near: dict[str, tuple[int, ...]] | None = None
+        if len(self.neighbours) <= _SMALL_TABLE:
+            near: defaultdict[str, list[int]] = defaultdict(list)
+            for number, part in enumerate(self.parts):
+                for form in dict.fromkeys(_forms(part)):
+                    near[form].append(number)
+            self._near = {form: tuple(found) for form, found in near.items()}
 
-    def __init__(self, aliases: Iterable[AliasRecord], neighbours: array[int] | None = None) -> None:
-        self.aliases: list[AliasRecord] = list(aliases)
+    @classmethod
+    def build(cls, aliases: Sequence[AliasRecord]) -> Tables:
+        """The tables over ``aliases``."""
         exact: defaultdict[str, list[int]] = defaultdict(list)
         postings: defaultdict[str, list[int]] = defaultdict(list)
-        for i, rec in enumerate(self.aliases):
+        for i, rec in enumerate(aliases):
             exact[rec.key].append(i)
             if len(rec.tokens) > 1:
                 exact["".join(rec.tokens)].append(i)
@@ -97,22 +131,12 @@ class CandidateIndex:
             # neighbour table refers to parts by their place)
             for tok in dict.fromkeys((*rec.tokens, *map(str.lower, rec.cased))):
                 postings[tok].append(i)
-        self.exact = dict(exact)
-        self.postings = dict(postings)
-        self.parts = list(self.postings)
-        self.neighbours = self.neighbour_table(self.parts) if neighbours is None else neighbours
-        # where the table is small (the default gazetteer's), its forms themselves in a dict: a text
-        # asks about thousands of words, most near no part, and a dict answers without hashing twice
-        self._near: dict[str, tuple[str, ...]] | None = None
-        if len(self.neighbours) <= _SMALL_TABLE:
-            near: defaultdict[str, list[str]] = defaultdict(list)
-            for part in self.parts:
-                for form in dict.fromkeys(_forms(part)):
-                    near[form].append(part)
-            self._near = {form: tuple(found) for form, found in near.items()}
+        parts = list(postings)
+        return Tables(dict(exact), dict(postings), parts, list(postings.values()), cls.neighbour_table(parts),
+                      array("I", [len(rec.tokens) for rec in aliases]))  # fmt: skip
 
     @staticmethod
-    def neighbour_table(parts: list[str]) -> array[int]:
+    def neighbour_table(parts: Sequence[str]) -> array[int]:
         """Every part under the hash of itself, of each of its one-letter deletions (parts of 4+
         letters: two parts within one edit, or one swap, share a form) and of its Metaphone code:
         one sorted array of ``hash << 32 | part number``, 8 bytes a key, found by binary search.
@@ -126,16 +150,24 @@ class CandidateIndex:
     def similar_parts(self, token: str) -> set[str]:
         """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two
         neighbours swapped) or sounding like it."""
+        return set(self._similar(token))
+
+    def _similar(self, token: str) -> dict[str, Sequence[int]]:
+        """The parts of :meth:`similar_parts`, each with its postings."""
         if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
-            return {token} if token in self.postings else set()
+            hit = self.postings.get(token)
+            return {} if hit is None else {token: hit}
         forms = _forms(token)
-        found: set[str] = set()
+        parts, lists = self.parts, self._part_postings
         if self._near is not None:
             near = self._near
-            for form in near.keys() & forms:  # most words are near no part: one set operation, in C
-                found.update(near[form])
-            return found
-        table, parts = self.neighbours, self.parts
+            hits = near.keys() & forms  # most words are near no part: told by one set operation, in C
+            if not hits:
+                return {}
+            numbers = {number: None for form in forms if form in hits for number in near[form]}
+            return {parts[number]: lists[number] for number in numbers}
+        found: dict[int, str] = {}  # part number -> part (a part near the token is filed under several of its forms)
+        table = self.neighbours
         n, n_parts = len(table), len(parts)
         code = forms[-1][1:]  # the Metaphone code comes last
         for form in forms:
@@ -144,13 +176,13 @@ class CandidateIndex:
             while i < n and table[i] >> 32 == h:  # the parts filed under the form's hash ...
                 number = table[i] & _PART_MASK
                 i += 1
-                if number >= n_parts:
+                if number >= n_parts or number in found:
                     continue  # (a table that does not fit the parts finds nothing)
                 part = parts[number]
                 # ... less those of another form with the same hash
                 if part == form or _deletion_of(part, form) or (form[0] == _SOUND and _metaphone(part) == code):
-                    found.add(part)
-        return found
+                    found[number] = part
+        return {part: lists[number] for number, part in found.items()}
 
     def lookup(self, tokens: tuple[str, ...], limit: int = 50, spelled: tuple[str, ...] | None = None) -> list[int]:
         """Aliases worth scoring for a query's parts: exact hits first, then by parts found. ``spelled``
@@ -168,18 +200,17 @@ class CandidateIndex:
         for tok, as_written in dict(zip(tokens, spelled or tokens, strict=True)).items():
             if len(tok) == 1:
                 continue  # an initial finds nothing on its own
-            parts = self.similar_parts(tok)
+            parts = self._similar(tok)
             if as_written != tok:
-                parts |= self.similar_parts(as_written)
-            per_token.append((sum(len(self.postings[p]) for p in parts), tok, parts))
-        per_token.sort()
+                parts |= self._similar(as_written)
+            per_token.append((sum(map(len, parts.values())), tok, parts))
+        per_token.sort(key=lambda t: t[:2])
         for size, tok, parts in per_token:
             best: dict[int, float] = {}
-            for part in parts:
+            for part, postings in parts.items():
                 # a part as queried weighs 1; a near part by how near it is, so that among thousands
                 # of aliases with some near part those with the nearest come first
                 weight = 1.0 if part in (tok, as_written) else 0.9 * max(likeness(part, tok), likeness(part, as_written))
-                postings = self.postings[part]
                 if size > _COMMON and counts:
                     postings = [a for a in postings if a in counts]
                 for alias in postings:
@@ -189,11 +220,11 @@ class CandidateIndex:
                 counts[alias] += weight
         # the aliases that most parts found, in a pool a few times the limit; within it, those most like
         # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
-        aliases = self.aliases
-        pool = heapq.nsmallest(_POOL * limit + len(exact), counts, key=lambda i: (-counts[i], len(aliases[i].tokens), i))
+        key_of, sizes = self._key_of, self.sizes
+        pool = heapq.nsmallest(_POOL * limit + len(exact), counts, key=lambda i: (-counts[i], sizes[i], i))
         query = " ".join(tokens)
         whole = Indel.normalized_similarity
-        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -whole(query, aliases[i].key), i))
+        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -whole(query, key_of(i)), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:

@@ -387,8 +387,10 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
     r = make_resolver(gazetteer, rules_dir)
     build = time.perf_counter() - t0
     kinds: dict[str, int] = {}
-    for rec in r.index.aliases:
+    case_sensitive = 0
+    for rec in r.index.aliases:  # one pass: a loaded index makes each record on demand
         kinds[rec.kind] = kinds.get(rec.kind, 0) + 1
+        case_sensitive += rec.case_sensitive
     types: dict[str, int] = {}
     for e in r.entities:
         types[e.type] = types.get(e.type, 0) + 1
@@ -400,7 +402,7 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
         "redirects": len(r.gazetteer.redirects),
         "searchable_forms": len(r.index.aliases),
         "forms_by_kind": kinds,
-        "case_sensitive_forms": sum(1 for a in r.index.aliases if a.case_sensitive),
+        "case_sensitive_forms": case_sensitive,
         "name_parts": len(r.index.postings),
         "neighbour_keys": len(r.index.neighbours),
         "acronym_collisions": [str(p) for p in r.acronym_collisions],

@@ -1,9 +1,17 @@
-"""Compiled index files: a gazetteer and its rules, normalized once, stored as checksummed JSON.
+"""Compiled index files: a gazetteer and its rules, normalized once, stored as checksummed columns.
 
-Layout: line 1 is a JSON header (``format``, ``format_version``, ``resolver_version``,
-``source_checksum``, ``payload_sha256``, ``payload_bytes``); the rest is the JSON payload.
-Loading checks the format, its version and the payload's SHA-256 before parsing, so a truncated,
-corrupted or foreign file is refused with a clear error; it never runs code (JSON only).
+Layout (format 3): line 1 is a JSON header (``format``, ``format_version``, ``resolver_version``,
+``source_checksum``, ``payload_sha256``, ``payload_bytes``, ``entities``); the rest is the payload.
+The payload opens with a JSON part (its length as 8 bytes, little-endian, then the gazetteer's
+name and redirects, the rules, the normalizer's tables, and where each binary section lies), then
+the binary sections of :data:`SECTIONS`, each at a multiple of 8 bytes: arrays of little-endian
+numbers and UTF-8 string blobs (see :mod:`resolver.columns`), and one JSON object per entity.
+
+Loading reads the file in one piece and checks the format, its version, the payload's length and
+its SHA-256 before anything else, so a truncated, corrupted or foreign file is refused with a clear
+error; then the sizes and the numbers of every section are checked, and the sections are read in
+place, as arrays: no object is made per alias or entity until one is used. It never runs code
+(JSON, numbers and UTF-8 text only).
 
 The embedded default gazetteer is compiled on first use into a cache file keyed by the checksum
 of its sources and rule tables (``$RESOLVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/resolver``, else
@@ -12,20 +20,32 @@ of its sources and rule tables (``$RESOLVER_CACHE_DIR``, else ``$XDG_CACHE_HOME/
 
 from __future__ import annotations
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "is_index_file", "load_default", "load_index", "save_index", "source_checksum"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "SECTIONS",
+    "index_source",
+    "is_index_file",
+    "load_default",
+    "load_index",
+    "save_index",
+    "source_checksum",
+]
 
-import base64
 import hashlib
 import json
 import os
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from operator import ge
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
-from .aliases import Compiled, compile_gazetteer
-from .candidates import AliasRecord, CandidateIndex
+from .aliases import Compiled, compile_gazetteer, country_words
+from .candidates import CandidateIndex, Tables
+from .columns import AliasColumns, EntityColumn, HashedTable, StringColumn, pack_aliases, pack_strings, pack_table
 from .errors import GazetteerError, Problem, ResolverError
 from .gazetteer import ID_PATTERN, Gazetteer, default_gazetteer_dir, load_gazetteer
 from .model import Entity, Role
@@ -34,10 +54,24 @@ from .rules import RULES_DIR, Pattern, RuleSet, VariantClass, default_rules
 
 FORMAT = "resolver-index"
 _PACKAGE = Path(__file__).resolve().parent
-FORMAT_VERSION = 2  # 2: the candidate index's neighbour table is stored
+FORMAT_VERSION = 3  # 2: the neighbour table is stored; 3: every table is stored as columns, read in place
 _MAGIC = b'{"format": "resolver-index"'
 MAX_HEADER = 4096
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024 * 1024  # a header that claims more is not believed
+_ALIGN = 8
+_Bytes: TypeAlias = "array[int] | bytes | memoryview"  # a section as written
+_Column: TypeAlias = "array[int] | memoryview"  # a section as read: numbers, or the bytes of a blob
+#: The binary sections of a format-3 payload, in file order, with the type of their items
+#: (``array`` type codes; "B": bytes). ``X_offsets`` are the string offsets of the blob ``X``.
+SECTIONS: tuple[tuple[str, Literal["B", "I", "i", "Q"]], ...] = (
+    ("alias_entity", "I"), ("alias_flags", "B"), ("alias_family", "i"), ("alias_sizes", "I"),
+    ("alias_texts_offsets", "I"), ("alias_texts", "B"), ("alias_keys_offsets", "I"), ("alias_keys", "B"),
+    ("alias_cased_offsets", "I"), ("alias_cased", "B"),
+    ("exact_keys_offsets", "I"), ("exact_keys", "B"), ("exact_hashes", "Q"), ("exact_offsets", "I"), ("exact_items", "I"),
+    ("parts_offsets", "I"), ("parts", "B"), ("part_hashes", "Q"), ("posting_offsets", "I"), ("posting_items", "I"),
+    ("neighbours", "Q"),
+    ("entity_ids", "B"), ("entities_offsets", "I"), ("entities", "B"),
+)  # fmt: skip
 
 
 def _version() -> str:
@@ -86,63 +120,99 @@ def _rules_from(data: dict[str, Any]) -> RuleSet:
     )
 
 
-def _payload(compiled: Compiled) -> dict[str, Any]:
+# -- writing -----------------------------------------------------------------------------------------------
+def _entity_json(e: Entity) -> str:
+    """An entity as the index stores it: ``Entity.to_dict`` less the ID (kept in a column), plus its source."""
+    d = e.to_dict()
+    del d["id"]
+    if e.source is not None:
+        d["source"] = e.source
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sections(compiled: Compiled) -> tuple[dict[str, Any], dict[str, _Bytes]]:
+    """The small parts of an index (JSON) and its binary sections, named as :data:`SECTIONS`."""
     g = compiled.gazetteer
-    return {
+    index = compiled.index if compiled.index is not None else CandidateIndex(compiled.aliases)
+    words = compiled.country_words
+    if words is None:
+        words = country_words(compiled.aliases, g.entities)
+    packed, kinds, split = pack_aliases(compiled.aliases)
+    columns: dict[str, _Bytes] = {**packed}
+    exact_keys = list(index.exact)
+    columns["exact_keys_offsets"], columns["exact_keys"] = pack_strings(exact_keys)
+    columns["exact_hashes"], columns["exact_offsets"], columns["exact_items"] = pack_table(index.exact, exact_keys)
+    columns["parts_offsets"], columns["parts"] = pack_strings(index.parts)
+    columns["part_hashes"], columns["posting_offsets"], columns["posting_items"] = pack_table(index.postings, index.parts)
+    columns["neighbours"] = index.neighbours if isinstance(index.neighbours, array) else array("Q", index.neighbours)
+    ids = [e.id for e in g.entities]
+    columns["entity_ids"] = "\n".join(ids).encode("utf-8")
+    columns["entities_offsets"], columns["entities"] = pack_strings(_entity_json(e) for e in g.entities)
+    meta = {
         "gazetteer": {"name": g.name, "version": g.version, "types": list(g.types), "source": g.source,
-                      "redirects": dict(g.redirects)},
-        "entities": [e.to_dict() for e in g.entities],
-        "entity_sources": [e.source for e in g.entities],
+                      "redirects": dict(g.redirects), "entities": len(ids)},
         "rules": _rules_payload(compiled.normalizer.rules),
         "normalizer": compiled.normalizer.compiled_tables(),
-        "aliases": [[a.entity, a.text, a.kind, list(a.tokens), list(a.cased), a.case_sensitive, a.family_index]
-                    for a in compiled.aliases],
         "acronym_collisions": [[p.message, p.file] for p in compiled.acronym_collisions],
-        "neighbours": _packed(compiled.neighbours if compiled.neighbours is not None
-                              else CandidateIndex(compiled.aliases).neighbours),
+        "country_words": dict(words),
+        "alias_kinds": kinds,
+        "split_aliases": split,
     }  # fmt: skip
+    return meta, columns
 
 
-def _packed(table: array[int]) -> str:
-    """The neighbour table as base64 of its 8-byte keys, little-endian (JSON has no bytes)."""
-    if sys.byteorder != "little":
-        table = array("Q", table)
-        table.byteswap()
-    return base64.b64encode(table.tobytes()).decode("ascii")
+def _little_endian(data: _Bytes) -> memoryview:
+    if isinstance(data, array) and sys.byteorder != "little":
+        data = array(data.typecode, data)
+        data.byteswap()
+    return memoryview(data).cast("B")
 
 
-def _unpacked(text: Any) -> array[int]:
-    if not isinstance(text, str):
-        raise TypeError("malformed neighbour table")
-    raw = base64.b64decode(text, validate=True)
-    if len(raw) % 8:
-        raise ValueError("malformed neighbour table")
-    table = array("Q")
-    table.frombytes(raw)
-    if sys.byteorder != "little":
-        table.byteswap()
-    return table
+def _padding(size: int) -> bytes:
+    return b"\0" * (-size % _ALIGN)
 
 
 def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "") -> None:
     """Write ``compiled`` as an index file, atomically (a temporary file in the same folder, then rename)."""
-    payload = json.dumps(_payload(compiled), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        meta, columns = _sections(compiled)
+    except OverflowError:
+        raise ResolverError(f"{path}: too large for an index (a table would pass 4 GiB)") from None
+    chunks: list[_Bytes] = []
+    directory: dict[str, list[int]] = {}
+    offset = 0
+    for name, _typecode in SECTIONS:
+        data = _little_endian(columns[name])
+        directory[name] = [offset, data.nbytes]
+        chunks += [data, _padding(data.nbytes)]
+        offset += data.nbytes + len(chunks[-1])
+    meta["sections"] = directory
+    head = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    chunks[:0] = [len(head).to_bytes(8, "little"), head, _padding(8 + len(head))]
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    size = sum(memoryview(c).nbytes for c in chunks)
+    if size > MAX_PAYLOAD_BYTES:
+        raise ResolverError(f"{path}: an index holds at most {MAX_PAYLOAD_BYTES} bytes, this one would take {size}")
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "resolver_version": _version(),
         "source_checksum": source_checksum,
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
-        "payload_bytes": len(payload),
+        "payload_sha256": digest.hexdigest(),
+        "payload_bytes": size,
         "entities": len(compiled.gazetteer.entities),
     }
     from .textio import atomic_write
 
     with atomic_write(path) as fh:
         fh.write(json.dumps(header).encode("ascii") + b"\n")
-        fh.write(payload)
+        for chunk in chunks:
+            fh.write(chunk)
 
 
+# -- reading ---------------------------------------------------------------------------------------------
 def read_header(path: str | Path) -> dict[str, Any]:
     """The header of an index file, checked for format and version."""
     label = str(path)
@@ -168,34 +238,102 @@ def read_header(path: str | Path) -> dict[str, Any]:
     return header
 
 
+def _damaged(label: str) -> GazetteerError:
+    return GazetteerError(Problem("index is truncated or corrupted (checksum mismatch): rebuild it", label, 2))
+
+
 def load_index(path: str | Path) -> Compiled:
-    """Load a compiled index; raises :class:`GazetteerError` if it is truncated, corrupted or of another version."""
+    """Load a compiled index; raises :class:`GazetteerError` if it is truncated, corrupted or of another version.
+
+    The file is read in one piece and its checksum checked; its sections then stay bytes, read
+    through the views of :mod:`resolver.columns` (an entity's JSON is parsed on first use).
+    """
     label = str(path)
     header = read_header(path)
     expected = header["payload_bytes"]
     try:
         with Path(path).open("rb") as fh:
             start = len(fh.readline(MAX_HEADER))
-            size = os.fstat(fh.fileno()).st_size - start
-            if size != expected:
-                raise GazetteerError(Problem("index is truncated or corrupted (checksum mismatch): rebuild it", label, 2))
+            if os.fstat(fh.fileno()).st_size - start != expected:
+                raise _damaged(label)
             payload = fh.read(expected + 1)
     except OSError as exc:
         raise GazetteerError(Problem(f"cannot read index: {exc.strerror or exc}", label)) from None
     if len(payload) != expected or hashlib.sha256(payload).hexdigest() != header["payload_sha256"]:
-        raise GazetteerError(Problem("index is truncated or corrupted (checksum mismatch): rebuild it", label, 2))
+        raise _damaged(label)
     try:
-        data = json.loads(payload)
-        if not isinstance(data, dict):
-            raise TypeError("payload is not an object")
-        return _compiled_from(data, label)
+        meta, base = _meta(memoryview(payload))
+        return _compiled_from(meta, _columns(memoryview(payload)[base:], meta), label)
     except GazetteerError as exc:
         raise GazetteerError([Problem(f"index content is malformed: {p.message}", label, 2, p.entry) for p in exc.problems]) from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
         raise GazetteerError(Problem(f"index content is malformed ({type(exc).__name__}): rebuild it", label, 2)) from None
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def _meta(payload: memoryview) -> tuple[dict[str, Any], int]:
+    """The JSON part of a payload, and where its binary sections start."""
+    size = int.from_bytes(payload[:8], "little")
+    if len(payload) < 8 or size > len(payload) - 8:
+        raise ValueError("no JSON part")
+    meta = json.loads(str(payload[8 : 8 + size], "utf-8", "surrogatepass"))
+    if not isinstance(meta, dict):
+        raise TypeError("the JSON part is not an object")
+    return meta, 8 + size + len(_padding(8 + size))
+
+
+def index_source(path: str | Path) -> str | None:
+    """The gazetteer path recorded in an index (read from its JSON part alone: the rest is not checked)."""
+    label = str(path)
+    header = read_header(path)
+    try:
+        with Path(path).open("rb") as fh:
+            fh.readline(MAX_HEADER)
+            size = int.from_bytes(fh.read(8), "little")
+            head = fh.read(min(size, header["payload_bytes"]))
+        source = json.loads(head.decode("utf-8", "surrogatepass"))["gazetteer"]["source"]
+    except OSError as exc:
+        raise GazetteerError(Problem(f"cannot read index: {exc.strerror or exc}", label)) from None
+    except (ValueError, KeyError, TypeError, RecursionError, MemoryError):
+        raise GazetteerError(Problem("index content is malformed: rebuild it", label, 2)) from None
+    return source if isinstance(source, str) and source else None
+
+
+def _columns(data: memoryview, meta: dict[str, Any]) -> dict[str, _Column]:
+    """Each section of :data:`SECTIONS` as a view of ``data`` (numbers in this machine's byte order)."""
+    directory = meta["sections"]
+    out: dict[str, _Column] = {}
+    for name, typecode in SECTIONS:
+        offset, size = directory[name]
+        if not (isinstance(offset, int) and isinstance(size, int) and 0 <= offset <= offset + size <= len(data)):
+            raise ValueError(f"section {name} lies outside the file")
+        raw = data[offset : offset + size]
+        if typecode == "B":
+            out[name] = raw
+        elif sys.byteorder == "little":
+            out[name] = raw.cast(typecode)  # a ValueError when the size is not a whole number of items
+        else:
+            numbers = array(typecode, raw.tobytes())
+            numbers.byteswap()
+            out[name] = numbers
+    return out
+
+
+def _strings(columns: dict[str, _Column], name: str, count: int | None = None) -> StringColumn:
+    offsets, blob = columns[name + "_offsets"], columns[name]
+    if not offsets or offsets[0] != 0 or offsets[-1] != len(blob) or (count is not None and len(offsets) != count + 1):
+        raise ValueError(f"section {name} does not fit its offsets")
+    return StringColumn(offsets, blob)
+
+
+def _table(keys: StringColumn, hashes: Sequence[int], offsets: Sequence[int], items: Sequence[int], bound: int) -> HashedTable:
+    if len(hashes) != len(keys) or len(offsets) != len(keys) + 1 or offsets[0] != 0 or offsets[-1] != len(items):
+        raise ValueError("a hashed table does not fit its keys")
+    if items and max(items) >= bound:
+        raise ValueError("a hashed table points to no alias")
+    return HashedTable(keys, hashes, offsets, items)
+
+
+def _strings_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TypeError("expected a list of strings")
     return tuple(value)
@@ -207,10 +345,10 @@ def _text(value: Any) -> str | None:
     return value
 
 
-def _entity(d: Any, source: Any, types: tuple[str, ...]) -> Entity:
-    """An entity as an index stores it (written by ``Entity.to_dict``): its shape is checked, not
+def _entity(entity_id: str, d: Any, types: tuple[str, ...]) -> Entity:
+    """An entity as an index stores it (written by :func:`_entity_json`): its shape is checked, not
     re-validated field by field like a hand-edited gazetteer (the index was validated when built)."""
-    if not isinstance(d, dict) or not isinstance(d.get("id"), str) or not ID_PATTERN.fullmatch(d["id"]):
+    if not isinstance(d, dict) or not ID_PATTERN.fullmatch(entity_id):
         raise TypeError("malformed entity")
     if d.get("type") not in types or not isinstance(d.get("name"), str):
         raise TypeError("malformed entity")
@@ -224,35 +362,64 @@ def _entity(d: Any, source: Any, types: tuple[str, ...]) -> Entity:
     if isinstance(prior, bool) or not isinstance(prior, int | float):
         raise TypeError("malformed prior")
     return Entity(
-        id=d["id"], type=d["type"], name=d["name"],
-        aliases=_strings(d.get("aliases", [])), weak_aliases=_strings(d.get("weak_aliases", [])),
+        id=entity_id, type=d["type"], name=d["name"],
+        aliases=_strings_list(d.get("aliases", [])), weak_aliases=_strings_list(d.get("weak_aliases", [])),
         family_name=_text(d.get("family_name")), description=_text(d.get("description")), country=_text(d.get("country")),
-        tags=_strings(d.get("tags", [])), related=_strings(d.get("related", [])), namesakes=_strings(d.get("namesakes", [])),
+        tags=_strings_list(d.get("tags", [])), related=_strings_list(d.get("related", [])),
+        namesakes=_strings_list(d.get("namesakes", [])),
         roles=tuple(Role(_text(r["title"]) or "", _text(r.get("org")), _text(r.get("start")), _text(r.get("end"))) for r in roles),
-        external_ids=tuple(sorted(ext.items())), prior=float(prior), source=_text(source),
+        external_ids=tuple(sorted(ext.items())), prior=float(prior), source=_text(d.get("source")),
     )  # fmt: skip
 
 
-def _compiled_from(data: dict[str, Any], label: str) -> Compiled:
-    rules = _rules_from(data["rules"])
-    normalizer = Normalizer(rules, compiled=data["normalizer"])
-    g = data["gazetteer"]
-    raw = data["entities"]
-    sources = data.get("entity_sources") or [None] * len(raw)
-    if len(sources) != len(raw):
-        raise ValueError("entity sources do not match the entities")
-    entities = tuple(_entity(d, src, tuple(g["types"])) for d, src in zip(raw, sources, strict=True))
-    if len({e.id for e in entities}) != len(entities):
-        raise ValueError("duplicate entity ids")
-    gazetteer = Gazetteer(entities, dict(g["redirects"]), g["name"], g["version"], tuple(g["types"]), g["source"] or label)
-    aliases = tuple(
-        AliasRecord(int(e), str(t), str(k), tuple(tok), tuple(cased), bool(cs), fam if fam is None else int(fam))
-        for e, t, k, tok, cased, cs, fam in data["aliases"]
-    )
-    if any(not 0 <= a.entity < len(gazetteer.entities) for a in aliases):
-        raise ValueError("alias points to no entity")
-    collisions = tuple(Problem(m, f) for m, f in data["acronym_collisions"])
-    return Compiled(gazetteer, normalizer, aliases, collisions, _unpacked(data["neighbours"]))
+def _entity_parser(types: tuple[str, ...], label: str) -> Callable[[str, str], Entity]:
+    """Parses one entity of the index ``label`` on first use; a malformed one is a :class:`GazetteerError` then."""
+
+    def parse(entity_id: str, text: str) -> Entity:
+        try:
+            return _entity(entity_id, json.loads(text), types)
+        except (ValueError, KeyError, TypeError, RecursionError, MemoryError) as exc:
+            raise GazetteerError(
+                Problem(f"index content is malformed ({type(exc).__name__} in an entity): rebuild it", label, 2, entity_id)
+            ) from None
+
+    return parse
+
+
+def _compiled_from(meta: dict[str, Any], columns: dict[str, _Column], label: str) -> Compiled:
+    """A compiled gazetteer over the sections of an index: their sizes and the numbers that point
+    elsewhere (entities, aliases, kinds, family names) are checked here, so no lookup fails later."""
+    rules = _rules_from(meta["rules"])
+    normalizer = Normalizer(rules, compiled=meta["normalizer"])
+    g = meta["gazetteer"]
+    types = tuple(_strings_list(g["types"]))
+    n_entities = g["entities"]
+    ids = str(columns["entity_ids"], "utf-8").split("\n") if n_entities else []
+    if len(ids) != n_entities or len(set(ids)) != len(ids):
+        raise ValueError("duplicate or missing entity ids")
+    entities = EntityColumn(ids, _strings(columns, "entities", len(ids)), _entity_parser(types, label))
+    gazetteer = Gazetteer(entities, dict(g["redirects"]), g["name"], g["version"], types, g["source"] or label)
+
+    entity, flags, family, sizes = (columns[f"alias_{name}"] for name in ("entity", "flags", "family", "sizes"))
+    n = len(entity)
+    if not len(flags) == len(family) == len(sizes) == n:
+        raise ValueError("alias columns of different lengths")
+    kinds = _strings_list(meta["alias_kinds"])
+    if n and (max(entity) >= len(ids) or max(flags) >> 1 >= len(kinds) or min(family) < -1 or any(map(ge, family, sizes))):
+        raise ValueError("an alias points to no entity, kind or part")
+    split = {int(i): (_strings_list(tokens), _strings_list(cased)) for i, tokens, cased in meta["split_aliases"]}
+    aliases = AliasColumns(entity, flags, family, sizes, _strings(columns, "alias_texts", n), _strings(columns, "alias_keys", n),
+                           _strings(columns, "alias_cased", n), kinds, split)  # fmt: skip
+    exact = _table(_strings(columns, "exact_keys"), columns["exact_hashes"], columns["exact_offsets"], columns["exact_items"], n)
+    parts = _strings(columns, "parts")
+    postings = _table(parts, columns["part_hashes"], columns["posting_offsets"], columns["posting_items"], n)
+    index = CandidateIndex(aliases, tables=Tables(exact, postings, parts, postings.lists, columns["neighbours"], aliases.sizes,
+                                                  aliases.keys))  # fmt: skip
+    words = meta["country_words"]
+    if not isinstance(words, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in words.items()):
+        raise TypeError("malformed country words")
+    collisions = tuple(Problem(m, f) for m, f in meta["acronym_collisions"])
+    return Compiled(gazetteer, normalizer, aliases, collisions, index, words)
 
 
 # -- the cache of the embedded default gazetteer -------------------------------------------------------
@@ -306,6 +473,7 @@ def load_default() -> Compiled:
         except GazetteerError:
             pass  # a damaged cache is rebuilt below
     compiled = compile_gazetteer(load_gazetteer(gaz_dir), default_normalizer())
+    compiled = replace(compiled, index=CandidateIndex(compiled.aliases))  # built once: saved, then used
     if target is not None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,9 @@ __all__ = [
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +61,17 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """Entities plus redirects. Look entities up with :meth:`get`, which follows redirects."""
+    """Entities plus redirects. Look entities up with :meth:`get`, which follows redirects.
 
-    entities: tuple[Entity, ...]
+    ``entities`` is a tuple, or the lazy view of a loaded index file (:class:`~resolver.columns.EntityColumn`).
+    """
+
+    entities: Sequence[Entity]
     redirects: Mapping[str, str] = field(default_factory=dict)
     name: str = "gazetteer"
     version: str = ""
     types: tuple[str, ...] = DEFAULT_TYPES
     source: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {e.id: e for e in self.entities})
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -78,11 +79,17 @@ class Gazetteer:
     def __iter__(self) -> Iterator[Entity]:
         return iter(self.entities)
 
+    @cached_property
+    def _numbers(self) -> dict[str, int]:
+        """Entity ID -> place in ``entities``, made on first use (from the IDs alone where a lazy view has them)."""
+        ids = getattr(self.entities, "ids", None)
+        return {entity_id: i for i, entity_id in enumerate(ids if ids is not None else (e.id for e in self.entities))}
+
     def canonical_id(self, entity_id: str) -> str | None:
         """The current ID for ``entity_id``: itself, or where its redirects lead; None if unknown."""
-        by_id: dict[str, Entity] = self._by_id  # type: ignore[attr-defined]
+        numbers = self._numbers
         seen = set()
-        while entity_id not in by_id:
+        while entity_id not in numbers:
             if entity_id in seen or entity_id not in self.redirects:
                 return None
             seen.add(entity_id)
@@ -92,7 +99,7 @@ class Gazetteer:
     def get(self, entity_id: str) -> Entity | None:
         """The entity with this ID, following redirects of retired and merged IDs."""
         current = self.canonical_id(entity_id)
-        return None if current is None else self._by_id[current]  # type: ignore[attr-defined]
+        return None if current is None else self.entities[self._numbers[current]]
 
 
 # -- parsing ---------------------------------------------------------------------------------------

@@ -656,22 +656,9 @@ class IndexStatus:
 
 def recorded_source(index: str | Path) -> str | None:
     """The gazetteer path an index was built from, as its payload records it (None if it records none)."""
-    from .compiled import MAX_HEADER, load_index, read_header
+    from .compiled import index_source
 
-    read_header(index)
-    prefix = b'{"gazetteer":'
-    with Path(index).open("rb") as fh:
-        fh.readline(MAX_HEADER)
-        head = fh.read(1 << 20)
-    if head.startswith(prefix):  # the payload opens with its small "gazetteer" object: no need to parse the rest
-        try:
-            gaz, _ = json.JSONDecoder().raw_decode(head.decode("utf-8", "ignore"), len(prefix))
-            if isinstance(gaz, dict):
-                value = gaz.get("source")
-                return value if isinstance(value, str) and value else None
-        except json.JSONDecodeError:
-            pass
-    return load_index(index).gazetteer.source
+    return index_source(index)
 
 
 def index_status(

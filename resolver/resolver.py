@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import Indel
 
-from .aliases import Compiled, compile_gazetteer, is_case_sensitive
+from .aliases import Compiled, compile_gazetteer, country_words, is_case_sensitive
 from .candidates import AliasRecord, CandidateIndex
 from .compiled import is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
@@ -46,7 +46,10 @@ def _case_ok(query: tuple[str, ...], alias: tuple[str, ...]) -> bool:
 
 
 def _as_spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The parts as spelled (lower case), when the rules rewrote them but kept their number; else None."""
+    """The parts as spelled (lower case), when the rules rewrote them but kept their number; else None.
+
+    An alias is also compared as spelled ("aleksandr" for "alexander", "stinbergen" for "steenbergen"),
+    so that a misspelling is compared with the spelling it misspells."""
     spelled = tuple(t.lower() for t in cased)
     return spelled if len(spelled) == len(tokens) and spelled != tokens else None
 
@@ -83,24 +86,20 @@ class Resolver:
             self._setup(built, threshold, margin)
 
     def _setup(self, built: Compiled, threshold: float, margin: float) -> None:
-        self.index = CandidateIndex(built.aliases, built.neighbours)
-        self.compiled = built = replace(built, neighbours=self.index.neighbours)  # saved with the index
+        # a loaded index file brings its candidate index and country words: nothing here loops over every alias
+        self.index = built.index if built.index is not None else CandidateIndex(built.aliases)
         self.normalizer = built.normalizer
         self.gazetteer = built.gazetteer
         self.threshold = threshold
         self.margin = margin
-        self.entities: tuple[Entity, ...] = self.gazetteer.entities
+        self.entities: Sequence[Entity] = self.gazetteer.entities
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
         self._annotator: Annotator | None = None
         self._alias_of: dict[tuple[str, str], int] | None = None  # (entity id, alias text) -> alias, made on first use
-        # each alias's parts as spelled, where the rules rewrote them ("aleksandr" for "alexander",
-        # "stinbergen" for "steenbergen"), so that a misspelling is also compared with the spelling it misspells
-        self._spelled: list[tuple[str, ...] | None] = [_as_spelled(rec.cased, rec.tokens) for rec in built.aliases]
-        self._country_words: dict[str, str] = {}
-        for rec in built.aliases:  # one-word names of countries, to recognise "Pakistan ISI"
-            entity = self.entities[rec.entity]
-            if "country" in entity.tags and entity.country and len(rec.tokens) == 1 and not rec.case_sensitive:
-                self._country_words[rec.tokens[0]] = entity.country
+        self._country_words: Mapping[str, str] = (
+            built.country_words if built.country_words is not None else country_words(built.aliases, self.entities)
+        )
+        self.compiled = replace(built, index=self.index, country_words=self._country_words)  # saved with the index
 
     def _own_country_words(self, tokens: tuple[str, ...], entity: Entity) -> set[str]:
         if not entity.country or entity.type == "location" or len(tokens) < 2:
@@ -153,15 +152,15 @@ class Resolver:
             rec = self.index.aliases[a_idx]
             if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
                 continue
-            scored = self._score_alias(qk, q_alt, a_idx, rec)
+            scored = self._score_alias(qk, q_alt, rec)
             if scored is None:
                 continue
             # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
             # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
             # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
             # once called Fengcheng), then by the gazetteer's prior
-            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(self._spelled[a_idx] or rec.tokens)),
-                    rec.kind == "name")  # fmt: skip
+            spelled = _as_spelled(rec.cased, rec.tokens) or rec.tokens
+            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(spelled)), rec.kind == "name")
             if rec.entity not in order or rank > order[rec.entity]:
                 best[rec.entity] = (scored[0], rec, scored[1:])
                 order[rec.entity] = rank
@@ -171,9 +170,7 @@ class Resolver:
         )
         return qk, ranked
 
-    def _score_alias(
-        self, qk: NameKey, q_alt: tuple[str, ...] | None, a_idx: int, rec: AliasRecord
-    ) -> tuple[float, Any, tuple[str, ...]] | None:
+    def _score_alias(self, qk: NameKey, q_alt: tuple[str, ...] | None, rec: AliasRecord) -> tuple[float, Any, tuple[str, ...]] | None:
         """(score, comparisons, notes) of a query against one alias; None when case rules it out."""
         if rec.case_sensitive:
             if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
@@ -183,7 +180,7 @@ class Resolver:
             return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
         entity = self.entities[rec.entity]
         person = entity.type == "person"
-        alt = self._spelled[a_idx]
+        alt = _as_spelled(rec.cased, rec.tokens)
         s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
         own = self._own_country_words(qk.tokens, entity)
         if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
@@ -207,7 +204,7 @@ class Resolver:
         if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
             scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
         else:
-            scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), a_idx, rec)
+            scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), rec)
         _, detail, notes = scored if scored is not None else (m.score, (), ())
         if m.ambiguous:
             ids = ", ".join(a.id for a in m.alternatives)

@@ -116,8 +116,8 @@ class CandidateIndex:
             self._near = {form: tuple(found) for form, found in near.items()}
 
     @classmethod
-    def build(cls, aliases: Sequence[AliasRecord]) -> Tables:
-        """The tables over ``aliases``."""
+    def build(cls, aliases: Sequence[AliasRecord], neighbours: Sequence[int] | None = None) -> Tables:
+        """The tables over ``aliases`` (with ``neighbours``, the neighbour table made for them earlier)."""
         exact: defaultdict[str, list[int]] = defaultdict(list)
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for i, rec in enumerate(aliases):
@@ -132,7 +132,8 @@ class CandidateIndex:
             for tok in dict.fromkeys((*rec.tokens, *map(str.lower, rec.cased))):
                 postings[tok].append(i)
         parts = list(postings)
-        return Tables(dict(exact), dict(postings), parts, list(postings.values()), cls.neighbour_table(parts),
+        return Tables(dict(exact), dict(postings), parts, list(postings.values()),
+                      cls.neighbour_table(parts) if neighbours is None else neighbours,
                       array("I", [len(rec.tokens) for rec in aliases]))  # fmt: skip
 
     @staticmethod

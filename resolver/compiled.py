@@ -57,6 +57,7 @@ _PACKAGE = Path(__file__).resolve().parent
 FORMAT_VERSION = 3  # 2: the neighbour table is stored; 3: every table is stored as columns, read in place
 _MAGIC = b'{"format": "resolver-index"'
 MAX_HEADER = 4096
+_READ_WHOLE = 20_000  # searchable forms up to which a loaded index is read into plain objects
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024 * 1024  # a header that claims more is not believed
 _ALIGN = 8
 _Bytes: TypeAlias = "array[int] | bytes | memoryview"  # a section as written
@@ -410,15 +411,21 @@ def _compiled_from(meta: dict[str, Any], columns: dict[str, _Column], label: str
     split = {int(i): (_strings_list(tokens), _strings_list(cased)) for i, tokens, cased in meta["split_aliases"]}
     aliases = AliasColumns(entity, flags, family, sizes, _strings(columns, "alias_texts", n), _strings(columns, "alias_keys", n),
                            _strings(columns, "alias_cased", n), kinds, split)  # fmt: skip
+    words = meta["country_words"]
+    if not isinstance(words, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in words.items()):
+        raise TypeError("malformed country words")
+    collisions = tuple(Problem(m, f) for m, f in meta["acronym_collisions"])
+    if n <= _READ_WHOLE:
+        # a small index (the embedded gazetteer's) is read into plain objects and dicts: that takes a
+        # few milliseconds, and every later look-up is then a dict's, not a view's
+        records = tuple(aliases)
+        index = CandidateIndex(records, tables=CandidateIndex.build(records, neighbours=columns["neighbours"]))
+        return Compiled(replace(gazetteer, entities=tuple(entities)), normalizer, records, collisions, index, words)
     exact = _table(_strings(columns, "exact_keys"), columns["exact_hashes"], columns["exact_offsets"], columns["exact_items"], n)
     parts = _strings(columns, "parts")
     postings = _table(parts, columns["part_hashes"], columns["posting_offsets"], columns["posting_items"], n)
     index = CandidateIndex(aliases, tables=Tables(exact, postings, parts, postings.lists, columns["neighbours"], aliases.sizes,
                                                   aliases.keys))  # fmt: skip
-    words = meta["country_words"]
-    if not isinstance(words, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in words.items()):
-        raise TypeError("malformed country words")
-    collisions = tuple(Problem(m, f) for m, f in meta["acronym_collisions"])
     return Compiled(gazetteer, normalizer, aliases, collisions, index, words)
 
 

@@ -46,6 +46,20 @@ def _typos(names: list[str], seed: int = 13) -> list[str]:
     return out
 
 
+@pytest.fixture(params=["views", "read whole"])
+def read_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of loading: a large index is read through its views, a small one into plain objects."""
+    if request.param == "views":
+        monkeypatch.setattr("resolver.compiled._READ_WHOLE", 0)
+    return str(request.param)
+
+
+@pytest.fixture
+def views(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load every index through its views, however small."""
+    monkeypatch.setattr("resolver.compiled._READ_WHOLE", 0)
+
+
 def _three_ways(records: list[dict[str, Any]], folder: Path) -> tuple[Resolver, Resolver, Resolver]:
     """A resolver built from ``records``, one read from them as JSON Lines, one loaded from its index."""
     built = Resolver.from_records(records)
@@ -55,7 +69,7 @@ def _three_ways(records: list[dict[str, Any]], folder: Path) -> tuple[Resolver, 
     return built, Resolver.from_path(jsonl), Resolver.from_path(folder / "g.rindex")
 
 
-def test_the_default_gazetteer_resolves_and_annotates_alike_from_records_jsonl_and_index(tmp_path: Path) -> None:
+def test_the_default_gazetteer_resolves_and_annotates_alike_from_records_jsonl_and_index(tmp_path: Path, read_mode: str) -> None:
     records = [e.to_dict() for e in load_gazetteer(GAZETTEER_DIR).entities]
     built, from_jsonl, loaded = _three_ways(records, tmp_path)
     names = [n for rec in records for n in (rec["name"], *rec["aliases"], *rec.get("weak_aliases", []))]
@@ -81,7 +95,7 @@ def cities(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 
 
 def test_geonames_cities_resolve_and_annotate_alike_from_records_jsonl_and_index(
-    cities: list[dict[str, Any]], tmp_path: Path
+    cities: list[dict[str, Any]], tmp_path: Path, read_mode: str
 ) -> None:
     built, from_jsonl, loaded = _three_ways(cities, tmp_path)
     names = [rec["name"] for rec in cities[::10]]
@@ -96,7 +110,7 @@ def test_geonames_cities_resolve_and_annotate_alike_from_records_jsonl_and_index
 # -- the views of a loaded index -------------------------------------------------------------------------
 
 
-def test_the_views_of_a_loaded_index_hold_what_was_built(cities: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_the_views_of_a_loaded_index_hold_what_was_built(cities: list[dict[str, Any]], tmp_path: Path, views: None) -> None:
     built = Resolver.from_records(cities[:500])
     built.save_index(tmp_path / "g.rindex")
     loaded = Resolver.from_path(tmp_path / "g.rindex")
@@ -244,13 +258,27 @@ def _set_section(name: str, value: list[int]) -> Callable[[dict[str, Any]], None
     ],
 )
 def test_a_forged_index_with_a_valid_checksum_is_refused(
-    index_bytes: bytes, tmp_path: Path, meta: Callable[[dict[str, Any]], None] | None, section: tuple[str, bytes] | None
+    index_bytes: bytes, tmp_path: Path, meta: Callable[[dict[str, Any]], None] | None, section: tuple[str, bytes] | None,
+    views: None,
 ) -> None:
+    # (read whole, a small index rebuilds its exact and posting tables from its aliases: forged ones go unread)
     _refused(tmp_path / "forged.rindex", _forged(index_bytes, meta, section), "index content is malformed")
 
 
-def test_a_forged_entity_is_refused_when_first_read(index_bytes: bytes, tmp_path: Path) -> None:
-    # an entity's JSON is parsed on first use, not at load: a forged one is refused then, naming the file
+def test_a_small_index_is_read_into_plain_objects(tmp_path: Path) -> None:
+    built = Resolver(load_gazetteer(GAZETTEER_DIR))
+    built.save_index(tmp_path / "g.rindex")
+    loaded = Resolver.from_path(tmp_path / "g.rindex")
+    assert type(loaded.index.postings) is dict and type(loaded.index.aliases) is tuple and type(loaded.entities) is tuple
+    assert loaded.index.aliases == tuple(built.index.aliases) and loaded.entities == tuple(built.entities)
+
+
+def test_a_forged_entity_of_a_small_index_is_refused_at_load(index_bytes: bytes, tmp_path: Path) -> None:
+    _refused(tmp_path / "forged.rindex", _forged(index_bytes, section=("entities", b"[")), "index content is malformed")
+
+
+def test_a_forged_entity_is_refused_when_first_read(index_bytes: bytes, tmp_path: Path, views: None) -> None:
+    # through the views, an entity's JSON is parsed on first use, not at load: a forged one is refused then, naming the file
     path = tmp_path / "forged.rindex"
     path.write_bytes(_forged(index_bytes, section=("entities", b"[")))
     r = Resolver.from_path(path)
@@ -261,7 +289,7 @@ def test_a_forged_entity_is_refused_when_first_read(index_bytes: bytes, tmp_path
     assert res.exit_code == 2 and "index content is malformed" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_a_garbled_string_section_reads_as_text_not_as_an_exception(index_bytes: bytes, tmp_path: Path) -> None:
+def test_a_garbled_string_section_reads_as_text_not_as_an_exception(index_bytes: bytes, tmp_path: Path, views: None) -> None:
     path = tmp_path / "forged.rindex"
     path.write_bytes(_forged(index_bytes, section=("alias_texts", b"\xff")))
     r = Resolver.from_path(path)

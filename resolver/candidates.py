@@ -16,7 +16,6 @@ from __future__ import annotations
 
 __all__ = ["AliasRecord", "CandidateIndex", "Tables"]
 
-import heapq
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -185,6 +184,17 @@ class CandidateIndex:
                     found[number] = part
         return {part: lists[number] for number, part in found.items()}
 
+    def _pool(self, counts: dict[int, float], n: int) -> list[int]:
+        """The ``n`` aliases with the highest counts, fewer parts first, then by number: the same as
+        ``heapq.nsmallest(n, counts, key=lambda i: (-counts[i], sizes[i], i))``, with the sorting in C."""
+        if len(counts) <= n:
+            return sorted(counts, key=lambda i: (-counts[i], self.sizes[i], i))
+        cut = sorted(counts.values(), reverse=True)[n - 1]
+        above = [i for i, c in counts.items() if c > cut]
+        ties = sorted(i for i, c in counts.items() if c == cut)
+        ties.sort(key=self.sizes.__getitem__)  # stable: by parts, then by number
+        return sorted(above, key=lambda i: (-counts[i], self.sizes[i], i)) + ties[: n - len(above)]
+
     def lookup(self, tokens: tuple[str, ...], limit: int = 50, spelled: tuple[str, ...] | None = None) -> list[int]:
         """Aliases worth scoring for a query's parts: exact hits first, then by parts found. ``spelled``
         holds the parts as written (same length), also looked up where the rules rewrote them."""
@@ -204,25 +214,32 @@ class CandidateIndex:
             parts = self._similar(tok)
             if as_written != tok:
                 parts |= self._similar(as_written)
-            per_token.append((sum(map(len, parts.values())), tok, parts))
+            per_token.append((sum(map(len, parts.values())), tok, as_written, parts))
         per_token.sort(key=lambda t: t[:2])
-        for size, tok, parts in per_token:
+        for size, tok, as_written, parts in per_token:
+            # a part as queried weighs 1; a near part by how near it is, so that among thousands of
+            # aliases with some near part those with the nearest come first. In rising weight order,
+            # so that each alias keeps its best (dict updates in C, not a loop over every posting)
+            weighted = sorted(
+                ((1.0 if part in (tok, as_written) else 0.9 * max(likeness(part, tok), likeness(part, as_written)), n)
+                 for n, part in enumerate(parts)),
+            )  # fmt: skip
+            lists = list(parts.values())
             best: dict[int, float] = {}
-            for part, postings in parts.items():
-                # a part as queried weighs 1; a near part by how near it is, so that among thousands
-                # of aliases with some near part those with the nearest come first
-                weight = 1.0 if part in (tok, as_written) else 0.9 * max(likeness(part, tok), likeness(part, as_written))
+            for weight, n in weighted:
+                postings: Iterable[int] = lists[n]
                 if size > _COMMON and counts:
-                    postings = [a for a in postings if a in counts]
-                for alias in postings:
-                    if best.get(alias, 0.0) < weight:
-                        best[alias] = weight
-            for alias, weight in best.items():
-                counts[alias] += weight
+                    postings = counts.keys() & postings
+                best.update(dict.fromkeys(postings, weight))
+            if not counts:
+                counts.update(best)
+            else:
+                for alias, weight in best.items():
+                    counts[alias] += weight
         # the aliases that most parts found, in a pool a few times the limit; within it, those most like
         # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
-        key_of, sizes = self._key_of, self.sizes
-        pool = heapq.nsmallest(_POOL * limit + len(exact), counts, key=lambda i: (-counts[i], sizes[i], i))
+        key_of = self._key_of
+        pool = self._pool(counts, _POOL * limit + len(exact))
         query = " ".join(tokens)
         whole = Indel.normalized_similarity
         ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -whole(query, key_of(i)), i))

@@ -198,11 +198,11 @@ class AliasColumns(_View[AliasRecord]):
         self.sizes = sizes
 
     def _item(self, i: int) -> AliasRecord:
-        parts = self._split.get(i)
-        if parts is None:
-            parts = tuple(self.keys[i].split(_SEPARATOR)), tuple(self._cased[i].split(_SEPARATOR))
+        parts = self._split.get(i) if self._split else None
+        if parts is None:  # (the columns have as many items as the aliases: no bounds to check again)
+            parts = tuple(self.keys._item(i).split(_SEPARATOR)), tuple(self._cased._item(i).split(_SEPARATOR))
         flags, family = self._flags[i], self._family[i]
-        return AliasRecord(self._entity[i], self._texts[i], self._kinds[flags >> 1], *parts, bool(flags & 1),
+        return AliasRecord(self._entity[i], self._texts._item(i), self._kinds[flags >> 1], *parts, bool(flags & 1),
                            None if family < 0 else family)  # fmt: skip
 
 

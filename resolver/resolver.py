@@ -95,7 +95,6 @@ class Resolver:
         self.entities: Sequence[Entity] = self.gazetteer.entities
         self.acronym_collisions: list[Problem] = list(built.acronym_collisions)
         self._annotator: Annotator | None = None
-        self._alias_of: dict[tuple[str, str], int] | None = None  # (entity id, alias text) -> alias, made on first use
         self._country_words: Mapping[str, str] = (
             built.country_words if built.country_words is not None else country_words(built.aliases, self.entities)
         )
@@ -194,12 +193,7 @@ class Resolver:
     def _explain_again(self, m: Match) -> Explanation:
         """The explanation of a match made in another process (explanations are not sent between
         processes): the query is scored again against the alias that matched, here."""
-        if self._alias_of is None:
-            self._alias_of = {}
-            for a_idx, rec in enumerate(self.index.aliases):
-                self._alias_of.setdefault((self.entities[rec.entity].id, rec.text), a_idx)
-        a_idx = self._alias_of[(m.id, m.alias)]
-        rec = self.index.aliases[a_idx]
+        rec = self._alias_of(m.id, m.alias)
         qk = self.normalizer.key(m.query)
         if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
             scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
@@ -210,6 +204,14 @@ class Resolver:
             ids = ", ".join(a.id for a in m.alternatives)
             notes = (*notes, f"ambiguous: {ids} scored within {self.margin} of the best")
         return self._explain(m.query, qk, rec, (detail, notes))
+
+    def _alias_of(self, entity_id: str, text: str) -> AliasRecord:
+        """The first alias of ``entity_id`` written ``text``, found among the aliases of its key."""
+        for a_idx in self.index.exact.get(self.normalizer.key(text).key, ()):
+            rec = self.index.aliases[a_idx]
+            if rec.text == text and self.entities[rec.entity].id == entity_id:
+                return rec
+        raise KeyError((entity_id, text))
 
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
         entity = self.entities[e_idx]

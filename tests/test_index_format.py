@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import GAZETTEER_DIR
 
-from resolver import GazetteerError, Match, Resolver, load_gazetteer
+from resolver import GazetteerError, Match, Resolver, load_gazetteer, parallel
 from resolver.cli import main
 from resolver.compiled import FORMAT_VERSION, SECTIONS, load_index
 from resolver.importers import convert, recorded_source
@@ -95,7 +95,7 @@ def cities(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 
 
 def test_geonames_cities_resolve_and_annotate_alike_from_records_jsonl_and_index(
-    cities: list[dict[str, Any]], tmp_path: Path, read_mode: str
+    cities: list[dict[str, Any]], tmp_path: Path, read_mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built, from_jsonl, loaded = _three_ways(cities, tmp_path)
     names = [rec["name"] for rec in cities[::10]]
@@ -105,6 +105,9 @@ def test_geonames_cities_resolve_and_annotate_alike_from_records_jsonl_and_index
     assert sum(m is not None for m in expected[0]) > len(names)
     assert _results(from_jsonl, queries, text) == expected
     assert _results(loaded, queries, text) == expected
+    if parallel.workers(2, 10_000) > 1:  # forked workers share the loaded index; the parent explains their matches
+        monkeypatch.setattr(parallel, "MIN_PER_WORKER", 50)
+        assert [_outcome(m) for m in loaded.resolve_many(queries, threshold=0.0, jobs=2)] == expected[1]
 
 
 # -- the views of a loaded index -------------------------------------------------------------------------

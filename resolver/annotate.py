@@ -472,12 +472,14 @@ class Annotator:
         for tok in tokens:
             if tok in _PARTICLES:
                 continue
-            parts = index.similar_parts(tok)
-            if not parts and tok not in index.exact:
+            near = index.near_parts(tok)
+            exact = index.exact.get(tok, ())
+            if not near and not exact:
                 return _NO_ALIASES  # the common case (most capitalized words are near no name part), told early
-            if sum(len(index.postings[p]) for p in parts) > _COMMON_PART:
+            lists = near.values()
+            if sum(map(len, lists)) > _COMMON_PART:
                 continue
-            aliases = set(index.exact.get(tok, ())).union(*map(index.postings.__getitem__, parts))
+            aliases = set(exact).union(*lists)
             found = aliases if found is None else found & aliases
             if not found:
                 return _NO_ALIASES

@@ -27,7 +27,7 @@ from zlib import crc32
 
 from rapidfuzz.distance import Indel, Levenshtein
 
-from .scoring import _metaphone
+from .scoring import metaphone_code
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _forms(part: str) -> list[str]:
     if len(part) < _MIN_FUZZY:
         return [part]
     forms = [part[:i] + part[i + 1 :] for i in range(len(part))]
-    forms += (part, _SOUND + _metaphone(part))
+    forms += (part, _SOUND + metaphone_code(part))  # uncached: most parts and words are filed or asked once
     return forms
 
 
@@ -150,10 +150,10 @@ class CandidateIndex:
     def similar_parts(self, token: str) -> set[str]:
         """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two
         neighbours swapped) or sounding like it."""
-        return set(self._similar(token))
+        return set(self.near_parts(token))
 
-    def _similar(self, token: str) -> dict[str, Sequence[int]]:
-        """The parts of :meth:`similar_parts`, each with its postings."""
+    def near_parts(self, token: str) -> dict[str, Sequence[int]]:
+        """The parts of :meth:`similar_parts`, each with its postings (the aliases that hold it)."""
         if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
             hit = self.postings.get(token)
             return {} if hit is None else {token: hit}
@@ -180,7 +180,7 @@ class CandidateIndex:
                     continue  # (a table that does not fit the parts finds nothing)
                 part = parts[number]
                 # ... less those of another form with the same hash
-                if part == form or _deletion_of(part, form) or (form[0] == _SOUND and _metaphone(part) == code):
+                if part == form or _deletion_of(part, form) or (form[0] == _SOUND and metaphone_code(part) == code):
                     found[number] = part
         return {part: lists[number] for number, part in found.items()}
 
@@ -211,9 +211,9 @@ class CandidateIndex:
         for tok, as_written in dict(zip(tokens, spelled or tokens, strict=True)).items():
             if len(tok) == 1:
                 continue  # an initial finds nothing on its own
-            parts = self._similar(tok)
+            parts = self.near_parts(tok)
             if as_written != tok:
-                parts |= self._similar(as_written)
+                parts |= self.near_parts(as_written)
             per_token.append((sum(map(len, parts.values())), tok, as_written, parts))
         per_token.sort(key=lambda t: t[:2])
         for size, tok, as_written, parts in per_token:

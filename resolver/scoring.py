@@ -23,7 +23,7 @@ Scores at or above the resolver's threshold (default 0.8, see ``docs/scoring.md`
 
 from __future__ import annotations
 
-__all__ = ["METHOD", "PART_MATCH", "clear_caches", "compare", "token_similarity"]
+__all__ = ["METHOD", "PART_MATCH", "clear_caches", "compare", "metaphone_code", "token_similarity"]
 
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,9 +45,12 @@ _SOUND_CAP = 0.88  # ... gain this much edit similarity, up to this
 _CAP = 0.5
 
 
-@lru_cache(maxsize=131072)
-def _metaphone(token: str) -> str:
+def metaphone_code(token: str) -> str:
+    """The Metaphone code of a name part (jellyfish); a part with other characters than letters is its own code."""
     return jellyfish.metaphone(token) if token.isalpha() else token
+
+
+_metaphone = lru_cache(maxsize=131072)(metaphone_code)  # parts compared again and again
 
 
 @lru_cache(maxsize=262144)

@@ -1,6 +1,6 @@
 """Throughput of ``Resolver.annotate`` against a raw pyahocorasick scan and FlashText, in one run.
 
-Usage: python benchmarks/bench_text.py [--size 1000000] [--repeat 5] [--large-population 15000]
+Usage: python benchmarks/bench_text.py [--size 1000000] [--repeat 5] [--large-population 15000] [--stages]
 
 Each contender scans the same text for the same forms (every searchable form of the gazetteer,
 lower-cased). The raw scan is the speed limit of exact matching: it lower-cases the text and
@@ -95,15 +95,77 @@ def run(label: str, r: Resolver, text: str, repeat: int) -> list[str]:
     return rows
 
 
+_STAGES = {  # annotator methods timed by --stages, in the order annotate calls them
+    "_exact": "exact stage (both automaton scans, case rules)",
+    "_sets_of": "looking up the distinct capitalized words in the candidate index",
+    "_windows": "walking spans of several words (their windows resolved)",
+    "_window_match": "a word alone, and every window: its checks and resolution",
+    "_fuzzy": "fuzzy stage in all (spans found, words looked up, spans walked)",
+    "_decide_namesakes": "document: namesakes",
+    "_acronyms_defined": "document: acronyms defined in the text",
+    "_back_references": "document: family names referring back",
+    "_drop_embedded_places": "document: places inside longer names",
+}
+
+
+def stages(r: Resolver, text: str, repeat: int) -> list[str]:
+    """Where annotate's time goes: process time of each stage, median over cold runs. The stages
+    nest (the fuzzy stage holds the word look-ups and the walks), so the rows do not add up."""
+    spent: dict[str, list[float]] = {name: [] for name in (*_STAGES, "annotate")}
+    run_total: dict[str, float] = {}
+
+    def timed_method(name: str) -> Callable[..., object]:
+        method = getattr(Annotator, name)
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            t = time.process_time()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                run_total[name] = run_total.get(name, 0.0) + time.process_time() - t
+
+        return wrapper
+
+    originals = {name: getattr(Annotator, name) for name in _STAGES}
+    try:
+        for name in _STAGES:
+            setattr(Annotator, name, timed_method(name))
+        for _ in range(repeat):
+            r.clear_caches()
+            annotator = Annotator(r)
+            run_total.clear()
+            t = time.process_time()
+            annotator.annotate(text)
+            spent["annotate"].append(time.process_time() - t)
+            for name in _STAGES:
+                spent[name].append(run_total.get(name, 0.0))
+    finally:
+        for name, method in originals.items():
+            setattr(Annotator, name, method)
+    total = statistics.median(spent["annotate"])
+    rows = [f"| annotate, whole | {total * 1000:.0f} | 1.00 |"]
+    for name, label in _STAGES.items():
+        ms = statistics.median(spent[name])
+        rows.append(f"| {label} (`{name}`) | {ms * 1000:.0f} | {ms / total:.2f} |")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--large-population", type=int, default=15000, help="GeoNames cities added for the large gazetteer")
+    ap.add_argument("--stages", action="store_true", help="instead: where annotate's time goes, stage by stage (default gazetteer)")
     args = ap.parse_args()
     text = news_text(args.size)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
           f"text {len(text.encode('utf-8')) / 1e6:.2f} MB")  # fmt: skip
+    if args.stages:
+        print("| stage | median process ms | share |")
+        print("|---|---|---|")
+        for row in stages(Resolver(), text, args.repeat):
+            print(row)
+        return
     print("| gazetteer | contender | matches | median s | MB/s | ratio to raw |")
     print("|---|---|---|---|---|---|")
     default = Resolver()

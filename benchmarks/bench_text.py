@@ -7,7 +7,7 @@ lower-cased). The raw scan is the speed limit of exact matching: it lower-cases 
 iterates the automaton's matches, with no word boundaries, case rules, fuzzy matching or context.
 Every annotate run starts cold: the resolver's caches are cleared (``Resolver.clear_caches``: name
 keys, skeletons, Metaphone codes, part similarities) and a fresh annotator is built before its clock
-starts (building one, about 20 ms with the default gazetteer, happens once per resolver, not per text).
+starts (building one, about 15 ms with the default gazetteer, happens once per resolver, not per text).
 Figures are medians; the ratio
 column divides annotate's throughput by the raw scan's, measured in the same run.
 """
@@ -33,7 +33,7 @@ from resolver.annotate import Annotator
 
 class Fresh:
     """A contender timed on a fresh object each run, made before the clock starts (an annotator
-    with empty caches: its construction, about 20 ms once per resolver, is not annotation)."""
+    with empty caches: its construction, about 15 ms once per resolver, is not annotation)."""
 
     def __init__(self, make: Callable[[], Annotator], run: Callable[[Annotator], object]) -> None:
         self.make, self.run = make, run

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = ["Compiled", "compile_gazetteer", "country_words"]
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,13 @@ def country_words(aliases: Iterable[AliasRecord], entities: Sequence[Entity]) ->
     return found
 
 
+_BEYOND_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
+
+
 def _latin(text: str) -> bool:
+    """True when every letter of ``text`` is a Latin one (of Basic Latin to Latin Extended-B, or Latin Extended Additional)."""
+    if _BEYOND_LATIN.search(text) is None:  # (most names, and all ASCII ones): no character beyond, letter or not
+        return True
     return all(ord(c) < 0x250 or 0x1E00 <= ord(c) <= 0x1EFF for c in text if c.isalpha())
 
 
@@ -60,7 +67,7 @@ def _reads_as_given_name(text: str, key: NameKey, normalizer: Normalizer) -> boo
 
 
 def _record(normalizer: Normalizer, e_idx: int, entity: Entity, text: str, kind: str) -> AliasRecord | None:
-    key = normalizer.key(text)
+    key = normalizer.key(text, cache=False)  # a gazetteer's names are seen once: remembering them costs a tenth
     if not key.tokens:
         return None
     case_sensitive = (kind in ("weak-alias", "acronym") or is_case_sensitive(key, normalizer)
@@ -114,12 +121,12 @@ def _entity_records(normalizer: Normalizer, e_idx: int, entity: Entity) -> list[
     forms = [(entity.name, "name")] + [(a, "alias") for a in entity.aliases]
     forms += [(a, "weak-alias") for a in entity.weak_aliases]
     out = []
-    seen: set[tuple[str, bool, tuple[str, ...]]] = set()
+    seen: set[tuple[tuple[str, ...], bool, tuple[str, ...]]] = set()
     for text, kind in forms:
         rec = _record(normalizer, e_idx, entity, text, kind)
         if rec is None:
             continue
-        ident = (rec.key, rec.case_sensitive, rec.cased if rec.case_sensitive else ())
+        ident = (rec.tokens, rec.case_sensitive, rec.cased if rec.case_sensitive else ())  # (the key, as its parts)
         if ident not in seen:
             seen.add(ident)
             out.append(rec)
@@ -129,11 +136,7 @@ def _entity_records(normalizer: Normalizer, e_idx: int, entity: Entity) -> list[
 def _records_of(shared: tuple[Sequence[Entity], Normalizer], chunk: list[int]) -> list[list[tuple[Any, ...]]]:
     """In a worker process: the forms of the entities numbered ``chunk``, as plain tuples (cheap to send)."""
     entities, normalizer = shared
-    return [[_as_tuple(r) for r in _entity_records(normalizer, i, entities[i])] for i in chunk]
-
-
-def _as_tuple(r: AliasRecord) -> tuple[Any, ...]:
-    return (r.entity, r.text, r.kind, r.tokens, r.cased, r.case_sensitive, r.family_index)
+    return [[tuple(r) for r in _entity_records(normalizer, i, entities[i])] for i in chunk]
 
 
 def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer, *, jobs: int = 0) -> Compiled:

@@ -20,19 +20,19 @@ from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 from zlib import crc32
 
 from rapidfuzz.distance import Indel, Levenshtein
 
+from . import parallel
 from .scoring import metaphone_code
 
 
-@dataclass(frozen=True)
-class AliasRecord:
-    """One searchable form of an entity's name, with its normalized key."""
+class AliasRecord(NamedTuple):
+    """One searchable form of an entity's name, with its normalized key (a named tuple: a large
+    gazetteer has a million, made and sent between processes in a third of a dataclass's time)."""
 
     entity: int  # index into the resolver's entity list
     text: str  # the alias as written in the gazetteer (or as derived)
@@ -93,14 +93,33 @@ def _forms(part: str) -> list[str]:
     return forms
 
 
+_PARTS_PER_WORKER = 100_000  # fewer parts than this per worker are done faster than workers start
+
+
+def _neighbour_keys(parts: Sequence[str], numbers: Sequence[int]) -> list[bytes]:
+    """The neighbour keys (see `CandidateIndex.neighbour_table`) of the parts ``numbers``, unsorted,
+    as the bytes of an array of 64-bit integers (cheap to send from a worker process)."""
+    keys = array("Q")
+    for number in numbers:
+        part = parts[number]
+        if part.isascii():  # (every part of a key is): the deletions of its bytes, not of the string each encoded
+            word = part.encode()
+            forms = [word[:i] + word[i + 1 :] for i in range(len(word))] if len(word) >= _MIN_FUZZY else []
+            forms += (word, (_SOUND + metaphone_code(part)).encode()) if forms else (word,)
+        else:
+            forms = [f.encode() for f in _forms(part)]
+        keys.extend([crc32(f) << 32 | number for f in forms])  # a double letter's deletions repeat: harmless
+    return [keys.tobytes()]
+
+
 class CandidateIndex:
     """Lookup tables over the aliases of a gazetteer, built from them or given as ``tables`` (those
     of a loaded index file, read through the same ``Mapping`` and ``Sequence`` protocols)."""
 
-    def __init__(self, aliases: Iterable[AliasRecord], *, tables: Tables | None = None) -> None:
+    def __init__(self, aliases: Iterable[AliasRecord], *, tables: Tables | None = None, jobs: int = 0) -> None:
         self.aliases: Sequence[AliasRecord] = aliases if isinstance(aliases, Sequence) else list(aliases)
         if tables is None:
-            tables = self.build(self.aliases)
+            tables = self.build(self.aliases, jobs=jobs)
         self.exact, self.postings, self.parts, self._part_postings, self.neighbours, self.sizes, keys = tables
         # the ranking reads the key and size of thousands of aliases: from columns where a loaded index has them
         self._key_of: Callable[[int], str] = keys.__getitem__ if keys is not None else partial(_key_of, self.aliases)
@@ -115,8 +134,9 @@ class CandidateIndex:
             self._near = {form: tuple(found) for form, found in near.items()}
 
     @classmethod
-    def build(cls, aliases: Sequence[AliasRecord], neighbours: Sequence[int] | None = None) -> Tables:
-        """The tables over ``aliases`` (with ``neighbours``, the neighbour table made for them earlier)."""
+    def build(cls, aliases: Sequence[AliasRecord], neighbours: Sequence[int] | None = None, jobs: int = 0) -> Tables:
+        """The tables over ``aliases`` (with ``neighbours``, the neighbour table made for them earlier;
+        ``jobs`` as in `neighbour_table`)."""
         exact: defaultdict[str, list[int]] = defaultdict(list)
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for i, rec in enumerate(aliases):
@@ -132,20 +152,30 @@ class CandidateIndex:
                 postings[tok].append(i)
         parts = list(postings)
         return Tables(dict(exact), dict(postings), parts, list(postings.values()),
-                      cls.neighbour_table(parts) if neighbours is None else neighbours,
+                      cls.neighbour_table(parts, jobs) if neighbours is None else neighbours,
                       array("I", [len(rec.tokens) for rec in aliases]))  # fmt: skip
 
     @staticmethod
-    def neighbour_table(parts: Sequence[str]) -> array[int]:
+    def neighbour_table(parts: Sequence[str], jobs: int = 0) -> array[int]:
         """Every part under the hash of itself, of each of its one-letter deletions (parts of 4+
         letters: two parts within one edit, or one swap, share a form) and of its Metaphone code:
         one sorted array of ``hash << 32 | part number``, 8 bytes a key, found by binary search.
-        A dict of the forms themselves would take ten times the memory at GeoNames size."""
-        keys: list[int] = []
-        for number, part in enumerate(parts):
-            keys += [crc32(f.encode()) << 32 | number for f in _forms(part)]  # a double letter's deletions repeat: harmless
+        A dict of the forms themselves would take ten times the memory at GeoNames size.
+
+        The keys of many parts are made in ``jobs`` processes (0: one per core) and sorted by NumPy
+        (a list of millions of 64-bit integers sorts ten times slower)."""
+        numbers = range(len(parts))
+        if parallel.workers(jobs, len(parts), _PARTS_PER_WORKER) > 1:
+            chunks = parallel.map_shared(parts, _neighbour_keys, numbers, jobs)
+        else:
+            chunks = _neighbour_keys(parts, numbers)
+        import numpy  # here, not at the top: loading an index or a query never needs it
+
+        keys = numpy.concatenate([numpy.frombuffer(chunk, dtype=numpy.uint64) for chunk in chunks])
         keys.sort()
-        return array("Q", keys)
+        table = array("Q")
+        table.frombytes(keys.data.cast("B"))  # (one copy, no bytes object between)
+        return table
 
     def near_parts(self, token: str) -> dict[str, Sequence[int]]:
         """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two

@@ -83,11 +83,11 @@ class Resolver:
                 normalizer = Normalizer(rules) if rules is not None else default_normalizer()
                 gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
                 built = compile_gazetteer(gaz, normalizer, jobs=jobs)
-            self._setup(built, threshold, margin)
+            self._setup(built, threshold, margin, jobs)
 
-    def _setup(self, built: Compiled, threshold: float, margin: float) -> None:
+    def _setup(self, built: Compiled, threshold: float, margin: float, jobs: int = 0) -> None:
         # a loaded index file brings its candidate index and country words: nothing here loops over every alias
-        self.index = built.index if built.index is not None else CandidateIndex(built.aliases)
+        self.index = built.index if built.index is not None else CandidateIndex(built.aliases, jobs=jobs)
         self.normalizer = built.normalizer
         self.gazetteer = built.gazetteer
         self.threshold = threshold

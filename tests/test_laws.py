@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 import pytest
 from conftest import default_resolver
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from resolver import Match, Resolver
+from resolver.normalize import _CLEAN_TABLE, clean
 
 _R = default_resolver()
 _N = _R.normalizer
@@ -102,6 +104,35 @@ names_from_parts = st.lists(st.sampled_from(_PARTS), min_size=1, max_size=5).map
 def test_key_is_idempotent_on_names_built_from_gazetteer_parts(name: str) -> None:
     once = _N.key(name).key
     assert _N.key(once).key == once
+
+
+# The untraced pipeline takes short cuts for the common case; each must give what the long way gives.
+@LAW
+@given(st.text(alphabet=string.printable + "`\x0b\x0c\x1c\x00", max_size=30) | st.text(max_size=30))
+@example("San`a'")
+@example("Faiz\tHameed")
+@example("  Faiz  Hameed ")
+def test_clean_short_cut_gives_what_the_unicode_table_gives(text: str) -> None:
+    nfkc = unicodedata.normalize("NFKC", text)
+    if not nfkc.isprintable():
+        nfkc = "".join(ch for ch in nfkc if unicodedata.category(ch) != "Cf")
+    assert clean(text) == re.sub(r"\s+", " ", nfkc.translate(_CLEAN_TABLE)).strip()
+
+
+_VARIANT_KEYS = sorted({t for table in (_N.name_variants, _N.org_variants) for k in table for t in k})
+
+
+@LAW
+@given(st.lists(st.sampled_from(_VARIANT_KEYS) | st.sampled_from(["bin", "de", "ivanov", "x"]), max_size=6).map(tuple))
+@example(("abu", "bakr", "al", "baghdadi"))
+def test_variants_without_a_record_are_the_variants_with_one(tokens: tuple[str, ...]) -> None:
+    assert _N._variants(tokens) == _N._apply_variants(tokens)[0]
+
+
+@LAW
+@given(names_from_parts | st.text(max_size=30))
+def test_untraced_key_is_the_traced_key_less_its_steps(name: str) -> None:
+    assert _N.key(name, cache=False) == _N.key(name, trace=True)._replace(steps=())
 
 
 @LAW

@@ -99,3 +99,24 @@ def test_a_large_gazetteer_is_normalized_in_processes_with_the_same_result(monke
     assert forked.aliases == serial.aliases
     assert forked.acronym_collisions == serial.acronym_collisions
     assert len(serial.aliases) > 500
+
+
+def test_the_neighbour_table_made_in_processes_is_the_one_its_definition_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zlib import crc32
+
+    from resolver import candidates
+    from resolver.scoring import metaphone_code
+
+    parts = [*Resolver().index.parts, "çava", "naïve", "éé", "zz", "abcd"]  # and a few that are not ASCII
+
+    def forms(part: str) -> list[str]:  # the definition: the part; with 4+ letters, its deletions and its sound
+        if len(part) < 4:
+            return [part]
+        return [part, *(part[:i] + part[i + 1 :] for i in range(len(part))), "#" + metaphone_code(part)]
+
+    expected = sorted(crc32(f.encode()) << 32 | number for number, part in enumerate(parts) for f in forms(part))
+    serial = candidates.CandidateIndex.neighbour_table(parts, jobs=1)
+    monkeypatch.setattr(candidates, "_PARTS_PER_WORKER", 10)  # the default gazetteer's parts count as many
+    forked = candidates.CandidateIndex.neighbour_table(parts, jobs=2)
+    assert list(serial) == list(forked) == expected
+    assert len(parts) > 500

@@ -81,9 +81,10 @@ def _record(normalizer: Normalizer, e_idx: int, entity: Entity, text: str, kind:
 
 
 def _derived_acronyms(
-    entities: Sequence[Entity], normalizer: Normalizer, taken: set[str], seen: set[tuple[int, str]], source: str
+    entities: Sequence[Entity], normalizer: Normalizer, records: Sequence[AliasRecord], source: str
 ) -> tuple[list[AliasRecord], list[Problem]]:
-    """Acronyms of long organization names (Inter-Services Intelligence -> ISI), minus collisions."""
+    """Acronyms of long organization names (Inter-Services Intelligence -> ISI), minus those that
+    collide with each other or with the keys of ``records``."""
     derived: dict[str, set[int]] = {}
     for e_idx, entity in enumerate(entities):
         if entity.type != "organization":
@@ -97,6 +98,10 @@ def _derived_acronyms(
                 derived.setdefault(acro, set()).add(e_idx)
     out: list[AliasRecord] = []
     problems: list[Problem] = []
+    if not derived:
+        return out, problems  # (no long organization name: no pass over the records)
+    taken = {r.key for r in records}
+    seen = {(r.entity, r.key) for r in records}
     for acro, owners in sorted(derived.items()):
         ids = sorted(entities[i].id for i in owners)
         if len(owners) > 1:
@@ -136,7 +141,11 @@ def _entity_records(normalizer: Normalizer, e_idx: int, entity: Entity) -> list[
 def _records_of(shared: tuple[Sequence[Entity], Normalizer], chunk: list[int]) -> list[list[tuple[Any, ...]]]:
     """In a worker process: the forms of the entities numbered ``chunk``, as plain tuples (cheap to send)."""
     entities, normalizer = shared
-    return [[tuple(r) for r in _entity_records(normalizer, i, entities[i])] for i in chunk]
+    return [[_as_tuple(r) for r in _entity_records(normalizer, i, entities[i])] for i in chunk]
+
+
+def _as_tuple(r: AliasRecord) -> tuple[Any, ...]:
+    return (r.entity, r.text, r.kind, r.tokens, r.cased, r.case_sensitive, r.family_index)
 
 
 def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer, *, jobs: int = 0) -> Compiled:
@@ -152,6 +161,5 @@ def compile_gazetteer(gazetteer: Gazetteer, normalizer: Normalizer, *, jobs: int
         records = [AliasRecord(*t) for forms in per_entity for t in forms]
     else:
         records = [r for e_idx, entity in enumerate(entities) for r in _entity_records(normalizer, e_idx, entity)]
-    seen = {(r.entity, r.key) for r in records}
-    acronyms, problems = _derived_acronyms(entities, normalizer, {r.key for r in records}, seen, gazetteer.source or "<records>")
+    acronyms, problems = _derived_acronyms(entities, normalizer, records, gazetteer.source or "<records>")
     return Compiled(gazetteer, normalizer, tuple(records + acronyms), tuple(problems))

@@ -352,7 +352,7 @@ class Annotator:
     def _variant_forms_of(normalizer: Normalizer, folded: str) -> list[str]:
         """Spellings of one name part from its equivalence class ("sergei" -> "sergey", "serguei" ...)."""
         skel = normalizer.skeleton(folded)
-        canonical = normalizer.name_variants.get((skel,)) or normalizer.org_variants.get((skel,))
+        canonical = normalizer.one_part_variants.get(skel)
         if canonical is None:
             return [folded]
         forms = _class_forms(normalizer).get(canonical, [])
@@ -441,7 +441,7 @@ class Annotator:
             skel = normalizer.skeleton(low)
             if (skel,) in normalizer._titles:
                 return None
-            hit = normalizer.name_variants.get((skel,)) or normalizer.org_variants.get((skel,))
+            hit = normalizer.one_part_variants.get(skel)
             return Annotator._aliases_near(index, (hit[0] if hit is not None and len(hit) == 1 else skel,))
         key = normalizer.key(word)
         if not key.tokens:

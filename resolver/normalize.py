@@ -107,9 +107,12 @@ class Normalizer:
         self._title_max = max((len(t) for t in titles), default=0)
         self._variant_max = max((len(k) for k in (*self.name_variants, *self.org_variants)), default=1)
         # for a name with no part that starts a variant of several parts (most names), the variants
-        # are a look-up per part in one table (a name-part class before an organization-word class)
+        # are a look-up per part in one table: part -> its class's canonical form (a name-part class
+        # before an organization-word class)
         self._variant_heads = frozenset(k[0] for k in (*self.name_variants, *self.org_variants) if len(k) > 1)
-        self._one_part_variants = {k[0]: v for table in (self.org_variants, self.name_variants) for k, v in table.items() if len(k) == 1}
+        self.one_part_variants: dict[str, tuple[str, ...]] = {
+            k[0]: v for table in (self.org_variants, self.name_variants) for k, v in table.items() if len(k) == 1
+        }
         self.acronym_skip_words = self.rules.acronym_skip_words
         self.common_words = self.rules.common_words
         self._key_cache = lru_cache(maxsize=65536)(self._key_untraced)
@@ -195,7 +198,7 @@ class Normalizer:
         """``tokens`` with the equivalence classes applied: `_apply_variants` without the record of changes."""
         if not self._variant_heads.isdisjoint(tokens):
             return self._apply_variants(tokens)[0]
-        one = self._one_part_variants
+        one = self.one_part_variants
         if one.keys().isdisjoint(tokens):
             return tokens
         out: list[str] = []
@@ -252,7 +255,7 @@ class Normalizer:
     def name_key_part(self, folded: str) -> str:
         """The key of one lower-case ASCII name part: its skeleton, then its equivalence class."""
         skel = self.skeleton(folded)
-        hit = self.name_variants.get((skel,)) or self.org_variants.get((skel,))
+        hit = self.one_part_variants.get(skel)
         return hit[0] if hit is not None and len(hit) == 1 else skel
 
     def is_title(self, tokens: tuple[str, ...]) -> bool:

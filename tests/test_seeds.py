@@ -312,6 +312,17 @@ def test_acronym_collision_resolves_to_neither_and_is_reported() -> None:
     assert r.resolve("Bangladesh Liberation Alliance").id == "ban-alliance"  # type: ignore[union-attr]
 
 
+def test_derived_acronym_that_is_another_entitys_alias_is_not_used_and_is_reported() -> None:
+    r = Resolver.from_records(
+        [
+            {"id": "bal-army", "type": "organization", "name": "Balochistan Liberation Army", "aliases": []},
+            {"id": "bla-city", "type": "location", "name": "Bla", "aliases": ["BLA"]},
+        ]
+    )
+    assert r.resolve("BLA").id == "bla-city"  # type: ignore[union-attr]
+    assert [str(p) for p in r.acronym_collisions] == ["<records>: derived acronym 'BLA' of bal-army is another entity's alias: not used"]
+
+
 def test_attested_acronym_alias_wins_over_a_derived_one(resolver: Resolver) -> None:
     m = resolver.resolve("ISI")
     assert m is not None and m.id == "isi"

@@ -54,12 +54,9 @@ def clean(text: str) -> str:
     if text.isascii():
         if text.isprintable() and "  " not in text and "`" not in text:
             return text.strip()  # no tab, line break, double space or backtick (most names): nothing to unify
-        text = text.translate(_CLEAN_TABLE)
-    else:
-        if not text.isprintable():  # format characters are never printable: most names skip the look
-            text = "".join(ch for ch in text if not _is_format(ch))
-        text = text.translate(_CLEAN_TABLE)
-    return _SPACE_RUN.sub(" ", text).strip()
+    elif not text.isprintable():  # format characters are never printable: most names skip the look
+        text = "".join(ch for ch in text if not _is_format(ch))
+    return _SPACE_RUN.sub(" ", text.translate(_CLEAN_TABLE)).strip()
 
 
 class NameKey(NamedTuple):
@@ -68,8 +65,8 @@ class NameKey(NamedTuple):
     ``tokens`` are the skeleton name parts compared by the matcher; ``surface`` the same parts
     before patterns and variants; ``cased`` the parts with their original case (for aliases that
     match only with their case); ``steps`` the rules that changed the name (when traced).
-    A named tuple: a gazetteer's build makes one per name, and a tuple is made in a third of the
-    time of a frozen dataclass.
+    A named tuple: a gazetteer's build makes one per name, and a tuple is made in about a third of
+    the time of a frozen dataclass.
     """
 
     tokens: tuple[str, ...]

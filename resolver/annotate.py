@@ -24,11 +24,12 @@ __all__ = ["Annotator", "Mention"]
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from itertools import pairwise, product
 from operator import attrgetter, lt
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -56,6 +57,7 @@ _SINGLE_WORD_SCORE = 0.9
 _WORDS_KEPT = 200_000  # words whose alias sets an annotator remembers between texts
 _UNSEEN: Any = object()
 _CONTEXT_CHARS = 250
+_CLOSE_CHARS = 60  # the words this near a name count again when namesakes are told apart
 _PARTICLES = frozenset({"al", "el", "ul", "ud", "bin", "ibn", "bint", "abu", "de", "da", "van", "von", "der", "e", "i", "of", "the", "and"})  # fmt: skip
 
 
@@ -108,7 +110,7 @@ _PARTICLE = r"(?:al|el|ul|ud|bin|ibn|abu|de|da|van|von|der|of|the|and|e|i)"
 # trying the whole pattern at every position of the text (a third faster).
 _SPAN = re.compile(
     rf"[{_UPPER}{_CASELESS}](?<!\w.)"
-    rf"(?:(?<=[{_UPPER}]){_WORD_REST}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|-{_WORD}){{0,11}}"
+    rf"(?:(?<=[{_UPPER}]){_WORD_REST}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_WORD}|[ \t]+{_PARTICLE}-{_WORD}|-{_WORD}){{0,11}}"
     rf"|(?<=[{_CASELESS}])[{_CASELESS}\u200c\u200d]*(?:[ \t]+[{_CASELESS}][{_CASELESS}\u200c\u200d]*){{0,11}}(?![\w\u200c\u200d]))"
 )
 _CAPWORD = re.compile(rf"(?<!\w)[{_UPPER}][\w'’]+(?!\w)")
@@ -216,9 +218,19 @@ def _masked(text: str, covered: _Spans) -> str:
     return "".join(pieces)
 
 
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+
+
 def _bare(word: str) -> str:
-    """A word of a span without the punctuation that ends a clause ("Ivanov," -> "Ivanov")."""
-    return word[:-1] if word[-1] in ".,;:" and len(word) > 2 else word
+    """A word of a span without the punctuation that ends a clause ("Ivanov," -> "Ivanov") and
+    without a possessive ending ("Hameed's" -> "Hameed", "Burns'" -> "Burns")."""
+    if word[-1] in ".,;:" and len(word) > 2:
+        word = word[:-1]
+    if word[-1] in "'’" and len(word) > 3 and word[-2] == "s":
+        return word[:-1]  # "Burns'"
+    if word[-1] == "s" and word[-2] in "'’" and len(word) > 4:
+        return word[:-2]  # "Hameed's"
+    return word
 
 
 def _word_spans(text: str, pos: int, words: list[str]) -> list[tuple[int, int]]:
@@ -324,6 +336,7 @@ class Annotator:
         self.folded = _automaton(folded, needs_capitals.__getitem__)
         self.cased = _automaton(cased, needs_capitals.__getitem__)
         self._resolve = lru_cache(maxsize=200_000)(partial(resolver.resolve, candidates=_WINDOW_CANDIDATES))
+        self._resolve_titled = lru_cache(maxsize=20_000)(partial(resolver.resolve, candidates=_WINDOW_CANDIDATES, titled=True))
         self._exact_match = lru_cache(maxsize=200_000)(resolver.exact_match)
         self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
         self._family: dict[int, str] = {}
@@ -333,9 +346,12 @@ class Annotator:
                 if key:
                     self._family[e_idx] = key[-1]
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
+        # state bodies with a country: another country's name before or after one makes it another body
+        self._state_bodies = {e.id: e for e in resolver.entities if e.country and not _STATE_TAGS.isdisjoint(e.tags)}
         self._words: dict[str, frozenset[int] | None] = {}  # word -> `_word_sets` (a dict: most words are new)
         self._part_token = lru_cache(maxsize=200_000)(partial(self._part_token_of, self.normalizer))
         self._part_key = lru_cache(maxsize=200_000)(partial(self._content_key, self.normalizer))
+        self._facts: dict[str, frozenset[str]] = {}  # a role title or description -> its content words
         self._family_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) > 1 and resolver.entities[a.entity].type == "person"
         )
@@ -395,7 +411,7 @@ class Annotator:
             if automaton is not None:
                 hits += [(e - n + 1, 1 - e, strict, ids, capitals) for e, (n, ids, capitals) in automaton.iter(haystack)]
         hits.sort()
-        out = []
+        out: list[tuple[int, int, Match]] = []
         last_end = -1
         n = len(text)
         exact_match = self._exact_match
@@ -406,10 +422,12 @@ class Annotator:
             end = -neg_end
             if end < n and text[end] >= _FIRST_MARK and unicodedata.category(text[end]).startswith("M"):
                 continue  # the word goes on with a combining mark (tested here, on the few hits that may win)
-            if strict and _in_capitals(text, start, end):
-                continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS"
+            if strict and _in_capitals(text, start, end) and not self._own_country_before(text, start, ids):
+                continue  # "WHY IS PAKISTAN ...": in capitals, case says nothing about "IS" (but "INDIA'S RAW" is India's)
             elif capitals and not _capitalized(text[start:end], self._connectives):
                 continue  # "the foreign office" is not the Foreign Office
+            if start > 1 and text[start - 1] == "-" and self._inside_compound(text, start, out[-1][1] if out else -1):
+                continue  # "Tehreek-e-Taliban Pakistan" is a name of its own, for the fuzzy stage to read whole
             if end - start <= _SHORT_ACRONYM and not acronyms.isdisjoint(ids) and not text[start:end].isupper():
                 ids = tuple(i for i in ids if i not in acronyms)  # "Dia", "Ria": names, not DIA or RIA
                 if not ids:
@@ -421,6 +439,27 @@ class Annotator:
                     start += 4  # "the Washington Post": a lower-case article is not part of the name
                 out.append((start, end, m))
         return out
+
+    def _own_country_before(self, text: str, start: int, ids: tuple[int, ...]) -> bool:
+        """Whether the country named right before ``start`` ("INDIA'S ") is the country of an entity of ``ids``."""
+        country = _country_before(text, start, caps=True)
+        if country is None:
+            return False
+        aliases, entities = self.resolver.index.aliases, self.resolver.entities
+        return any(entities[aliases[i].entity].country == country for i in ids)
+
+    @staticmethod
+    def _inside_compound(text: str, start: int, last_end: int) -> bool:
+        """Whether the hit at ``start`` ends a hyphenated compound that starts with a capital and is
+        no mention joined to it: "Tehreek-e-Taliban", but not "US-Taliban" (``last_end``: the end of the
+        mention before), "Anti-Taliban" nor "al-Qaeda"."""
+        if not text[start - 2].isalnum() or last_end == start - 1:
+            return False
+        head = _COMPOUND_HEAD.search(text, max(0, start - 40), start - 1)
+        if head is None:
+            return False
+        first = head.group(1)
+        return first[0].isupper() and first.lower() not in _PREFIXES and first.lower() not in _PARTICLES
 
     # -- stage 2: fuzzy ------------------------------------------------------------------------------
     @staticmethod
@@ -502,9 +541,11 @@ class Annotator:
         return None if found is None else frozenset(found)
 
     def _fuzzy(
-        self, text: str, covered: _Spans, want_unresolved: bool = True
+        self, text: str, covered: _Spans, want_unresolved: bool = True, places: frozenset[tuple[int, int]] = frozenset()
     ) -> tuple[list[tuple[int, int, Match]], list[tuple[int, int]], list[tuple[int, int]]]:
-        """Fuzzy mentions, name-like spans left unresolved, and known single words (for back-references)."""
+        """Fuzzy mentions, name-like spans left unresolved, and known single words (for back-references).
+        ``places``: one-word places found exactly, left in the text (not in ``covered``) so that a longer
+        name holding one is read whole ("Pakistan Tehrik-e-Insaf"); they are not resolved again alone."""
         found: list[tuple[int, int, Match]] = []
         unresolved: list[tuple[int, int]] = []
         known_words: list[tuple[int, int]] = []
@@ -520,6 +561,8 @@ class Annotator:
             group, start = groups[i], spans[i].start()
             if group in known:  # one known word: the most common span
                 end = start + len(_bare(group))
+                if (start, end) in places:
+                    continue
                 known_words.append((start, end))
                 near = sets_of[group]
                 if near and not near.isdisjoint(self._lone_aliases):  # its one window: the word alone
@@ -593,10 +636,12 @@ class Annotator:
                 s, e = words[i][0], words[i + size - 1][1]
                 if sets[i] is None and self._is_title_word(text[s : words[i][1]]):
                     continue  # a title is not part of the name ("Lieutenant General Hameed")
-                if size > 1 and ((sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES)
-                                 or (sets[i + size - 1] is None and text[words[i + size - 1][0] : e].lower() in _PARTICLES)):
-                    continue  # a window neither starts nor ends on a particle ("Iraqi and")
-                m = self._window_match(text, s, e, covered, size == 1, after_title)
+                if size > 1 and sets[i] is None and text[s : words[i][1]].lower() in _PARTICLES and text[s : words[i][1]] not in _NAME_START:
+                    continue  # a window does not start on a particle ("and Ivanov"), unless it starts a name ("Al Qaida")
+                if size > 1 and sets[i + size - 1] is None and (text[words[i + size - 1][0] : e].lower() in _PARTICLES
+                                                                or self._is_title_word(text[words[i + size - 1][0] : e])):
+                    continue  # nor end on a particle ("Iraqi and") or a title ("Russian Foreign Minister")
+                m = self._window_match(text, s, e, covered, size == 1, after_title, titled=after_title)
                 if m is None:
                     continue
                 out.append((s, e, m))
@@ -604,17 +649,23 @@ class Annotator:
                     used[k] = True
         return out
 
-    def _window_match(self, text: str, s: int, e: int, covered: _Spans, one_word: bool, after_title: bool) -> Match | None:
+    def _window_match(
+        self, text: str, s: int, e: int, covered: _Spans, one_word: bool, after_title: bool, *, titled: bool = False
+    ) -> Match | None:
         """What the window ``text[s:e]`` names, if anything: it must stand between word boundaries,
-        clear of the exact mentions, and resolve; one word alone must pass `_single_word_ok`."""
+        clear of the exact mentions, and resolve; one word alone must pass `_single_word_ok`
+        (``after_title``: a family name alone may do; ``titled``: a title stands right before it,
+        so a word that is also a common English word is a name: "Director Burns")."""
         if covered.overlaps(s, e) or not _boundary(text, s, e):
             return None
         surface = text[s:e]
         if one_word and not self._may_name_alone(surface, after_title):
             return None
-        m = self._resolve(surface)
+        m = self._resolve_titled(surface) if titled and one_word else self._resolve(surface)
         if m is None or (one_word and not self._single_word_ok(surface, m, after_title)):
             return None
+        if one_word and not titled and m.type == "person" and _LOCATIVE.search(text, max(0, s - 12), s):
+            return None  # "outside Austin", "in Hameed": after such a preposition a lone name is a place
         return m
 
     def _may_name_alone(self, word: str, family_ok: bool) -> bool:
@@ -644,6 +695,10 @@ class Annotator:
         # the part itself is indexed, or a part one letter longer than it is near enough
         return any(part in index.postings or part in index.exact or 1 - 1 / (len(part) + 1) >= need for part in forms)
 
+    def _not_a_given_name(self, word: str) -> bool:
+        """A title or a common English word ("Later", "President"): no given name before a family name."""
+        return self._is_title_word(word) or word.lower() in self.normalizer.common_words
+
     def _is_title_word(self, word: str) -> bool:
         low = word.rstrip(".").lower()
         return len(low) > 1 and low not in _PARTICLES and self.normalizer.is_title((low,))
@@ -653,11 +708,14 @@ class Annotator:
 
         A family name alone is taken when a title comes before it ("Lt Gen Hameed") or when it is a
         name-like span of its own ("the fall of Ghani regime"), never beside other capitalized words
-        ("Ken Burns") nor when two people share it; "Russian" or "Pakistani" (the alias plus a suffix) are words of their own, not
-        misspellings of "Russia" or "Pakistan".
+        ("Ken Burns"); when two people share it, the context must tell which (`_decide_namesakes`).
+        "Russian" or "Pakistani" (the alias plus a suffix) are words of their own, not misspellings
+        of "Russia" or "Pakistan".
         """
+        if _NUMBERED.search(surface):
+            return False  # "Shaheen-III", "Ghauri-2": a model or a series, not a name
         if any("family name only" in n for n in m.notes):
-            return after_title and not m.ambiguous
+            return after_title  # namesakes ("Ghani": Ashraf Ghani, or Esmail Qaani spelled Ghaani) are left to context
         if m.score < _SINGLE_WORD_SCORE or (_short_acronym(m.alias) and not surface.isupper()):
             return False  # (a short acronym is written in capitals: "Rya" is not RIA)
         alias = self.normalizer.key(m.alias).surface
@@ -677,15 +735,25 @@ class Annotator:
         # their working copies of the text stay small whatever the size of the document
         for base, piece in _pieces(text, _PIECE):
             exact = self._exact(piece)
-            covered = _Spans([(s, e) for s, e, _ in exact])
-            fuzzy, spans, words = self._fuzzy(piece, covered, unresolved)
+            # a one-word place may be a word of a longer name ("Pakistan Tehrik-e-Insaf", "Tehreek-e-Taliban
+            # Pakistan"): the fuzzy stage reads through it, and a longer name it finds there wins
+            places = frozenset((s, e) for s, e, m in exact if m.type == "location" and _joined_to_a_name(piece, s, e))
+            covered = _Spans([(s, e) for s, e, _ in exact if (s, e) not in places] if places else [(s, e) for s, e, _ in exact])
+            fuzzy, spans, words = self._fuzzy(piece, covered, unresolved, places)
+            if places:  # a fuzzy window holding a place that names that same place ("I. Russia") is the place
+                at = {m.id: (s, e) for s, e, m in exact if (s, e) in places}
+                fuzzy = [f for f in fuzzy if (f[0], f[1]) not in places and not (f[2].id in at and f[0] <= at[f[2].id][0] < f[1])]
+                longer = _Spans([(s, e) for s, e, _ in fuzzy])
+                exact = [x for x in exact if (x[0], x[1]) not in places or not longer.overlaps(x[0], x[1])]
             mentions += [self._mention(text, s + base, e + base, m, "exact") for s, e, m in exact]
             mentions += [self._mention(text, s + base, e + base, m, "fuzzy") for s, e, m in fuzzy]
             open_spans += [(s + base, e + base) for s, e in spans]
             known_words += [(s + base, e + base) for s, e in words]
         mentions.sort(key=_START)
         mentions = self._decide_namesakes(text, mentions)
-        mentions = self._acronyms_defined(text, mentions)
+        mentions, foreign = self._foreign_bodies(text, mentions)
+        open_spans += foreign
+        mentions = self._acronyms_defined(text, mentions, foreign)
         mentions = self._back_references(text, mentions, known_words)
         mentions = self._drop_embedded_places(text, mentions)
         if unresolved:
@@ -704,8 +772,23 @@ class Annotator:
         """A one-word place inside a longer capitalized name is a modifier of that name, not a
         mention of the place: "Pakistan Observer", "Tehrik-e-Labbaik Pakistan", "North America"."""
         taken = _Spans.of(mentions)
-        return [m for m in mentions if not (m.type == "location" and m.kind == "exact" and " " not in m.text
-                                            and not m.text.isupper() and self._embedded(text, m, taken))]  # fmt: skip
+        return [m for m in mentions
+                if not (m.kind == "exact" and " " not in m.text and not m.text.isupper()
+                        and ((m.type == "location" and self._embedded(text, m, taken))
+                             or (m.type == "organization" and self._named_before(text, m, taken))))]  # fmt: skip
+
+    def _named_before(self, text: str, m: Mention, taken: _Spans) -> bool:
+        """Whether a one-word organization ends a longer name: a capitalized word that no mention
+        claims stands right before it ("Kataib Hezbollah", "Thomson Reuters"), and is no adjective
+        ("Lebanese Hezbollah", "Takfiri Daesh"), title, country or common word ("Yesterday Hezbollah")."""
+        if m.start < 2 or text[m.start - 1] != " " or not text[m.start - 2].isalpha():
+            return False
+        before = _word_before(text, m.start)
+        if before is None or not text[before[0]].isupper() or taken.overlaps(*before):
+            return False
+        word = text[before[0] : before[1]]
+        return not (word.endswith(_ADJECTIVE_ENDINGS) or self._not_a_given_name(word) or word in country_forms()
+                    or _POSSESSIVE.search(word))  # fmt: skip
 
     def _embedded(self, text: str, m: Mention, taken: _Spans) -> bool:
         """Whether a capitalized word that no mention claims stands right after or before ``m``
@@ -734,7 +817,7 @@ class Annotator:
         reasons: list[str] = []
         score = 0.0
         for role in entity.roles:
-            words = self._content_words(role.title)
+            words = self._fact_words(role.title)
             hit = words & window
             if hit:
                 score += len(hit) / max(len(words), 1)
@@ -747,11 +830,18 @@ class Annotator:
                 score += 0.5
                 reasons.append(f"related '{rel}' is mentioned")
         if entity.description:
-            hit = self._content_words(entity.description) & window
+            hit = self._fact_words(entity.description) & window
             if hit:
                 score += 0.25 * len(hit)
                 reasons.append(f"description ~ {', '.join(sorted(hit))}")
         return score, reasons
+
+    def _fact_words(self, text: str) -> frozenset[str]:
+        """`_content_words` of an entity's role title or description, made once."""
+        words = self._facts.get(text)
+        if words is None:
+            words = self._facts[text] = frozenset(self._content_words(text))
+        return words
 
     def _content_words(self, text: str) -> set[str]:
         """Lower-case words of three letters or more, less function words: what context is compared on."""
@@ -767,6 +857,8 @@ class Annotator:
                 continue
             lo, hi = max(0, m.start - _CONTEXT_CHARS), min(len(text), m.end + _CONTEXT_CHARS)
             window = self._content_words(text[lo : m.start] + " " + text[m.end : hi])
+            # the words right around the name ("Akhund, the acting prime minister") weigh twice
+            close = self._content_words(text[max(0, m.start - _CLOSE_CHARS) : m.start] + " " + text[m.end : m.end + _CLOSE_CHARS])
             near = mentions[bisect_left(starts, lo - 200) : bisect_left(starts, hi)]
             near_ids = {o.id for o in near if o.id and o is not m and o.start < hi and o.end > lo}
             options = [m.id, *m.alternatives]
@@ -776,7 +868,10 @@ class Annotator:
                 if entity is None:
                     continue
                 value, reasons = self._context_score(entity, window, near_ids)
-                scored.append((value, entity.prior, eid, reasons, entity))
+                nearby, close_reasons = self._context_score(entity, close, set())
+                if nearby:
+                    reasons = [*reasons, f"right beside the name: {'; '.join(close_reasons)}"]
+                scored.append((value + nearby, entity.prior, eid, reasons, entity))
             scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
             best = scored[0]
             if best[0] > 0 and (len(scored) == 1 or best[0] > scored[1][0]):
@@ -784,26 +879,87 @@ class Annotator:
                 ent = best[4]
                 out.append(replace(m, id=ent.id, name=ent.name, type=ent.type, notes=(*m.notes, note),
                                    alternatives=tuple(o for o in options if o != ent.id)))  # fmt: skip
+            elif _family_only(m):
+                continue  # a family name alone that several people share, and nothing around says whose: no mention
             else:
                 note = f"namesakes {', '.join(options)}: context does not decide; the gazetteer's prior picks {best[2]}"
                 ent = best[4]
                 out.append(replace(m, id=ent.id, name=ent.name, type=ent.type, notes=(*m.notes, note)))
         return out
 
-    def _acronyms_defined(self, text: str, mentions: list[Mention]) -> list[Mention]:
+    def _foreign_bodies(self, text: str, mentions: list[Mention]) -> tuple[list[Mention], list[tuple[int, int]]]:
+        """A state body qualified by another country is that country's body, not the gazetteer's:
+        "Ukraine's Foreign Intelligence Service" or "the Federal Security Service of Ukraine" is not
+        Russia's. Such a mention goes to a namesake of that country when one was in the running,
+        else it is dropped (and reported with the unresolved spans). Returns (mentions, dropped spans)."""
+        kept: list[Mention] = []
+        dropped: list[tuple[int, int]] = []
+        bodies = self._state_bodies
+        for m in mentions:
+            entity = bodies.get(m.id) if m.id is not None and m.type == "organization" else None
+            if entity is None:
+                kept.append(m)
+                continue
+            country = _country_before(text, m.start) or _country_after(text, m.end)
+            if country is None or country == entity.country:
+                kept.append(m)
+                continue
+            others = [o for o in (self.resolver.get(a) for a in m.alternatives) if o is not None and o.country == country]
+            note = f"qualified by another country ({country}) than {entity.id}'s ({entity.country})"
+            if others:
+                o = others[0]
+                kept.append(replace(m, id=o.id, name=o.name, type=o.type, notes=(*m.notes, f"{note}: {o.id}"),
+                                    alternatives=tuple(a for a in (entity.id, *m.alternatives) if a != o.id)))  # fmt: skip
+            else:
+                dropped.append((m.start, m.end))
+        return kept, dropped
+
+    def _defined_as_other(self, text: str, paren: int, acro: str, foreign: Sequence[tuple[int, int]]) -> bool:
+        """Whether the capitalized words right before ``paren`` spell ``acro`` (their initials) and
+        name something else than the entity the gazetteer gives ``acro``, if it gives one: another
+        country's body (a span in ``foreign``), or a name that does not resolve to that entity."""
+        known = self._resolve(acro)
+        if known is None:
+            return False
+        words = list(_INITIAL_WORD.finditer(text, max(0, paren - 120), paren))
+        letters = [w for w in words if w.group()[0].isupper()]
+        if not letters or text[letters[-1].end() : paren].strip():
+            return False
+        for n in range(len(letters), 0, -1):
+            if "".join(w.group()[0] for w in letters[-n:]) == acro:
+                start = letters[-n].start()
+                break
+        else:
+            return False
+        phrase = text[start : letters[-1].end()]
+        if any(s <= start < e or start <= s < letters[-1].end() for s, e in foreign):
+            return True
+        found = self.resolver.resolve(phrase)
+        return found is None or found.id != known.id
+
+    def _acronyms_defined(self, text: str, mentions: list[Mention], foreign: Sequence[tuple[int, int]] = ()) -> list[Mention]:
         """"Inter-Services Intelligence (ISI)": the acronym names the same entity for the rest of the text."""
         ends = [m.end for m in mentions]
         defined: dict[str, Mention] = {}
+        elsewhere: dict[str, int] = {}  # acronym -> where the text defines it as the name of something else
         for hit in _DEFINED.finditer(text):
             i = bisect_right(ends, hit.start()) - 1
-            if i < 0 or text[ends[i] : hit.start()].strip():
-                continue  # the parenthesis does not follow a mention
-            source = mentions[i]
             acro = hit.group(1)
+            if i < 0 or text[ends[i] : hit.start()].strip() or not _initials_fit(mentions[i].text, acro):
+                # the parenthesis does not follow a mention (of a name the acronym can abbreviate):
+                # "Andhra Pradesh (AP)", "Slovak Information Service (SIS)", "Press Trust of India (PTI)"
+                # define the acronym as a name the gazetteer does not hold
+                if acro not in elsewhere and self._defined_as_other(text, hit.start(), acro, foreign):
+                    elsewhere[acro] = hit.start()
+                continue
+            source = mentions[i]
             if source.id and source.type != "person" and acro not in defined:
                 known = self._resolve(acro)
                 if known is None or known.id != source.id:  # an acronym the gazetteer lacks (or gives another entity)
                     defined[acro] = source
+        if elsewhere:
+            mentions = [m for m in mentions if m.start < elsewhere.get(m.text, m.start + 1) or m.kind == "fuzzy"]
+            ends = [m.end for m in mentions]
         if not defined:
             return mentions
         taken = _Spans.of(mentions)
@@ -871,12 +1027,59 @@ class Annotator:
                     fam = _like(tok, seen)
                     nearest[tok] = (len(seen), fam)
                 best = None if fam is None else seen[fam]
-            if best is not None and not taken.overlaps(s, e) and not added.overlaps(s, e):  # the rare case last
+            if (best is not None and not taken.overlaps(s, e) and not added.overlaps(s, e)  # the rare case last
+                    and not _after_given_name(text, s, self._not_a_given_name)  # "Aamir Khan" after "Imran Khan"
+                    and not _LOCATIVE.search(text, max(0, s - 12), s)):  # "said in Ivanovo": a place  # fmt: skip
+                s = _with_particle(text, s)  # "al-Muhajir", "bin Laden": the particle is part of the family name
                 note = f"family name refers back to '{best.text}' at {best.start}"
                 extra.append(Mention(s, e, text[s:e], best.id, best.name, best.type, min(best.score, 0.9), "coreference",
                                      best.match, (), (note,)))  # fmt: skip
                 added.add(s, e)
         return sorted(mentions + extra, key=_START) if extra else mentions  # mentions come sorted
+
+
+_GIVEN_BEFORE = re.compile(r"([^\W\d_][\w'’]*)[ \t]$")
+_PARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“]))(?:al|el|bin|ibn|abu|bint)[- ]$", re.IGNORECASE)
+
+
+def _initials_fit(name: str, acro: str) -> bool:
+    """Whether ``acro`` can abbreviate ``name``: it starts with the name's first initial ("TLP" is
+    not "Pakistan"), and has no more letters than the name."""
+    return acro[0] == name[:1].upper() and len(acro) <= len(name.replace(" ", ""))
+
+
+def _joined_to_a_name(text: str, start: int, end: int) -> bool:
+    """Whether the one word ``text[start:end]`` stands right beside a capitalized word, joined by a
+    space or a hyphen ("Pakistan Tehrik-e-Insaf", "Tehreek-e-Taliban Pakistan"), not by "and" or a comma."""
+    if " " in text[start:end]:
+        return False
+    if text[end : end + 1] in (" ", "-") and text[end + 1 : end + 2].isupper():
+        return True
+    if start < 2 or text[start - 1] not in " -" or not text[start - 2].isalpha():
+        return False
+    space = text.rfind(" ", max(0, start - 40), start - 1)
+    if not text[space + 1].isupper():  # the common case: "in Pakistan"
+        return False
+    head = text[space + 1 : start - 1].split("-")[0]
+    return "\n" not in head and head.lower() not in ("the", "a", "an")
+
+
+def _after_given_name(text: str, start: int, not_given: Callable[[str], bool]) -> bool:
+    """Whether the word at ``start`` follows a capitalized word that may be a given name ("Aamir
+    Khan"); ``not_given`` tells the words that are not (titles, common words: "Later Khan")."""
+    if start < 2 or text[start - 1] not in " \t" or not text[start - 2].isalpha():
+        return False
+    hit = _GIVEN_BEFORE.search(text, max(0, start - 30), start)
+    if hit is None:
+        return False
+    word = hit.group(1)
+    return word[0].isupper() and word.lower() not in _PARTICLES and not not_given(word)
+
+
+def _with_particle(text: str, start: int) -> int:
+    """``start`` moved back over a particle written right before it ("al-", "bin ")."""
+    hit = _PARTICLE_BEFORE.search(text, max(0, start - 5), start)
+    return hit.start() if hit is not None else start
 
 
 def _like(part: str, families: Iterable[str]) -> str | None:
@@ -890,8 +1093,88 @@ _NEXT_WORD = re.compile(r"[ -]([^\W\d_][\w'’]*)")
 _WORD_CHARS = re.compile(r"[\w'’]*")
 _LETTER = re.compile(r"[^\W\d_]")
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
+_COMPOUND_HEAD = re.compile(r"(?<![\w-])([^\W\d_]+)(?:-[^\W\d_]+)*$")  # the first part of the hyphenated words before
+_PREFIXES = frozenset({"anti", "pro", "non", "post", "pre", "ex", "neo", "pan", "mid", "sub", "trans"})
+_POSSESSIVE_CAPS = re.compile(r"['’]S$")
+_ADJECTIVE_ENDINGS = ("i", "an", "ese", "ish", "ic")  # "Iraqi", "Afghan", "Lebanese", "Kurdish", "Islamic"
+_LOCATIVE = re.compile(r"(?<!\w)(?:in|at|near|outside|inside|around|across|into|towards?|throughout)[ \t]+$")
+_NUMBERED = re.compile(r"\d|-[IVX]+$")
+_NAME_START = frozenset({"Al", "El", "Abu", "Bin", "Ibn", "Van", "Von", "De"})  # capitalized, these start a name
 _DEFINED = re.compile(r"\(([A-Z][A-Z0-9&]{1,9})\)")
-_STOP = frozenset({"the", "and", "for", "with", "from", "that", "this", "was", "were", "has", "had", "have", "its", "his", "her", "said", "who", "which"})  # fmt: skip
+_INITIAL_WORD = re.compile(r"[^\W\d_]+")  # the words, and the parts of hyphenated words, whose initials spell an acronym
+# function words: a description or role that shares one with the context says nothing ("since")
+_STOP = frozenset({
+    "the", "and", "for", "with", "from", "that", "this", "was", "were", "has", "had", "have", "its", "his", "her",
+    "said", "who", "which", "whom", "whose", "what", "when", "where", "while", "why", "how", "since", "until",
+    "after", "before", "into", "onto", "over", "under", "about", "above", "below", "also", "been", "being", "are",
+    "but", "not", "nor", "our", "out", "off", "too", "can", "could", "did", "does", "doing", "done", "during",
+    "through", "upon", "against", "between", "within", "without", "across", "along", "among", "around", "toward",
+    "towards", "via", "yet", "may", "might", "must", "shall", "should", "will", "would", "than", "then", "there",
+    "these", "those", "they", "them", "their", "theirs", "she", "him", "hers", "you", "your", "yours", "all", "any",
+    "both", "each", "few", "many", "much", "more", "most", "other", "some", "such", "only", "own", "same", "very",
+    "just", "now", "here", "once", "again", "ever", "even", "still", "already",
+})  # fmt: skip
+
+
+# what a country qualifies: bodies of a state (another country's are others), not groups or media
+_STATE_TAGS = frozenset({"intelligence-agency", "government-body", "ministry", "military", "legislature", "law-enforcement"})
+_COUNTRIES = Path(__file__).resolve().parent / "data" / "countries.tsv"
+_OF_COUNTRY = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?((?:[^\W\d_][\w.’'-]*[ \t]*){1,4})")
+
+
+@lru_cache(maxsize=1)
+def country_forms() -> dict[str, str]:
+    """Country names and demonyms as written ("Ukraine", "Ukrainian", "U.S.") -> ISO 3166-1
+    alpha-2 code, from ``data/countries.tsv``."""
+    forms: dict[str, str] = {}
+    for line in _COUNTRIES.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, names, demonyms = line.split("\t")
+        for form in (*names.split("|"), *demonyms.split("|")):
+            forms.setdefault(form.strip(), code)
+    return forms
+
+
+def _country_of(words: list[str]) -> str | None:
+    """The country that the last of ``words`` (up to four) name, longest name first."""
+    forms = country_forms()
+    for k in range(len(words), 0, -1):
+        code = forms.get(" ".join(words[len(words) - k :]))
+        if code is not None:
+            return code
+    return None
+
+
+def _country_before(text: str, start: int, *, caps: bool = False) -> str | None:
+    """The country named right before ``start``: "Ukraine's ", "Ukrainian ", "the United States' "
+    (``caps``: also as written in a headline, "INDIA'S ")."""
+    if start < 2 or text[start - 1] not in " \t":
+        return None
+    words = text[max(0, start - 40) : start].split()[-4:]
+    if not words or not words[-1][:1].isupper():  # the common case: no capitalized word before
+        return None
+    words[-1] = _POSSESSIVE.sub("", _POSSESSIVE_CAPS.sub("", words[-1]) if caps else words[-1])
+    if caps and all(w.isupper() for w in words):
+        words = [w.title() for w in words]  # (the table's forms are in title case: "UNITED STATES" -> "United States")
+        return _country_of(words) or _country_of([w.upper() for w in words])
+    return _country_of(words)
+
+
+def _country_after(text: str, end: int) -> str | None:
+    """The country named in "of [the] <country>" right after ``end``."""
+    if not text.startswith(" of ", end):
+        return None
+    hit = _OF_COUNTRY.match(text, end, end + 60)
+    if hit is None:
+        return None
+    words = hit.group(1).split()
+    words[-1] = words[-1].rstrip(".,;:")
+    for k in range(len(words), 0, -1):  # the longest run of words from the first that names a country
+        code = country_forms().get(" ".join(words[:k]))
+        if code is not None:
+            return code
+    return None
 
 
 def _word_before(text: str, start: int) -> tuple[int, int] | None:

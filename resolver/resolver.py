@@ -140,9 +140,11 @@ class Resolver:
     def __len__(self) -> int:
         return len(self.entities)
 
-    def _scored(self, name: str, limit: int = 50) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
+    def _scored(self, name: str, limit: int = 50, titled: bool = False) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
         qk = self.normalizer.key(name)
-        weak_query = is_case_sensitive(qk, self.normalizer)  # "is", "un", "dawn": only a same-case alias will do
+        # "is", "un", "dawn": only a same-case alias will do; but after a title ("Director Burns") a
+        # common word of three letters or more is a name
+        weak_query = is_case_sensitive(qk, self.normalizer) and not (titled and len("".join(qk.surface)) > 2)
         q_alt = _as_spelled(qk.surface, qk.tokens)
         q_written = " ".join(qk.surface)
         best: dict[int, tuple[float, AliasRecord, Any]] = {}
@@ -266,15 +268,19 @@ class Resolver:
         qk, ranked = self._scored(name, limit=max(50, 4 * k))
         return [self._match(name, qk, *item) for item in ranked[:k] if item[0] > 0]
 
-    def resolve(self, name: str, *, threshold: float | None = None, candidates: int = 20) -> Match | None:
+    def resolve(
+        self, name: str, *, threshold: float | None = None, candidates: int = 20, titled: bool = False
+    ) -> Match | None:
         """The entity ``name`` refers to, or None when no entity scores at least the threshold.
 
         When other entities score within ``margin`` of the best, the match is ``ambiguous`` and
         lists them in ``alternatives``. ``candidates`` bounds how many aliases the index proposes
-        for scoring (best first).
+        for scoring (best first). ``titled``: the name stood after a title in its text ("Director
+        Burns"), so a one-word name that is also a common English word ("burns") is read as a name
+        and not only matched with an alias of the same case.
         """
         limit = self.threshold if threshold is None else threshold
-        qk, ranked = self._scored(name, candidates)
+        qk, ranked = self._scored(name, candidates, titled)
         return self._decide(name, qk, ranked, limit)
 
     def _decide(self, name: str, qk: NameKey, ranked: list[tuple[float, int, AliasRecord, Any]], limit: float) -> Match | None:

@@ -216,6 +216,10 @@ def test_seed_004_people(resolver: Resolver) -> None:
     assert again.start > burns.end
     assert_mention(text, mentions, "Dmitry Medvedev", "dmitry-medvedev")
     assert_mention(text, mentions, "Medvedev", "dmitry-medvedev", context="Medvedev said")
+    # a family name that two people of the gazetteer share (Esmail Qaani is also spelled Ghaani): the
+    # article is about Afghanistan, so it is the Afghan president's
+    ghani = assert_mention(text, mentions, "Ghani", "ashraf-ghani", context="fall of Ghani regime")
+    assert "esmail-qaani" in ghani.alternatives and "told apart by context" in " ".join(ghani.notes)
 
 
 @pytest.mark.parametrize(
@@ -250,6 +254,25 @@ def test_namesakes_are_told_apart_by_context(resolver: Resolver, text: str, expe
     assert other in m.alternatives
     note = " ".join(m.notes)
     assert "told apart by context" in note and expected in note, m.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("President Ghani fled Kabul as the Taliban entered.", "ashraf-ghani"),
+        ("General Ghani of the Quds Force spoke in Tehran.", "esmail-qaani"),
+        ("Ghani spoke.", None),  # nothing says whose family name it is
+        ("Mr Ghani said so.", None),
+        ("It happened since the fall of Ghani.", None),  # a function word ("since" in a description) is no evidence
+    ],
+)
+def test_a_family_name_that_namesakes_share_needs_context(resolver: Resolver, text: str, expected: str | None) -> None:
+    found = [m for m in resolver.annotate(text) if m.text == "Ghani"]
+    if expected is None:
+        assert found == []
+    else:
+        assert [m.id for m in found] == [expected]
+        assert "told apart by context" in " ".join(found[0].notes)
 
 
 def test_family_name_refers_back(resolver: Resolver) -> None:
@@ -296,6 +319,12 @@ def test_acronym_is_not_bound_before_its_definition(resolver: Resolver) -> None:
         ("Lt Gen Faiz Hameed chaired the meeting.", "Faiz Hameed", "faiz-hameed"),
         ("Ayatollah Ali Khamenei said so.", "Ali Khamenei", "ali-khamenei"),
         ("CIA chief William Burns visited.", "William Burns", "william-burns"),
+        # a possessive ending is not part of the name
+        ("Hameed's visit came after the fall of Kabul.", "Hameed", "faiz-hameed"),
+        ("Gen Bajwa's aides met Lt Gen Faiz Hameed’s staff.", "Bajwa", "qamar-javed-bajwa"),
+        # a family name that is also an English word ("burns") is a name after a title
+        ("Director Burns said the agency would help.", "Burns", "william-burns"),
+        ("CIA Director Burns' trip to Islamabad ended.", "Burns", "william-burns"),
     ],
 )
 def test_names_in_running_text(resolver: Resolver, text: str, needle: str, ids: str | set[str]) -> None:
@@ -313,6 +342,54 @@ def test_names_in_running_text(resolver: Resolver, text: str, needle: str, ids: 
 def test_titles_are_outside_the_span(resolver: Resolver, text: str, title: str) -> None:
     for m in resolver.annotate(text):
         assert title not in m.text, m
+
+
+@pytest.mark.parametrize("text", ["It burns.", "The fire burns on. Burns covered his arms."])
+def test_a_family_name_that_is_a_common_word_needs_a_title(resolver: Resolver, text: str) -> None:
+    assert [m for m in resolver.annotate(text) if m.id == "william-burns"] == []
+
+
+# -- a state body of another country -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("Ukraine's Foreign Intelligence Service said on Monday.", "Foreign Intelligence Service"),
+        ("The Ukrainian Foreign Intelligence Service said on Monday.", "Foreign Intelligence Service"),
+        ("The Federal Security Service of Ukraine made arrests.", "Federal Security Service"),
+        ("Britain's Foreign Office summoned the envoy.", "Foreign Office"),
+        ("The United States' Foreign Office? No such body.", "Foreign Office"),
+    ],
+)
+def test_a_state_body_of_another_country_is_not_the_gazetteers(resolver: Resolver, text: str, needle: str) -> None:
+    start = text.index(needle)
+    assert [m for m in resolver.annotate(text) if m.start < start + len(needle) and m.end > start] == []
+    # reported as a name for no entity when asked
+    assert any(m.id is None and m.text == needle for m in resolver.annotate(text, unresolved=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "entity_id"),
+    [
+        ("Russia's Foreign Intelligence Service said on Monday.", "Foreign Intelligence Service", "svr"),
+        ("The Foreign Intelligence Service of Russia said so.", "Foreign Intelligence Service", "svr"),
+        ("Pakistan's Foreign Office said so.", "Foreign Office", "pakistan-foreign-office"),
+        ("Pakistan ISI chief met officials.", "ISI", "isi"),
+        ("Militants of the Pakistani Taliban and Afghan IS fighters", "IS", "islamic-state"),  # not a state body
+        ("In Kabul, ISI officials met.", "ISI", "isi"),  # a city is no qualifier
+    ],
+)
+def test_a_state_body_of_its_own_country_stays(resolver: Resolver, text: str, needle: str, entity_id: str) -> None:
+    assert_mention(text, resolver.annotate(text), needle, entity_id)
+
+
+def test_country_table_is_well_formed() -> None:
+    from resolver.annotate import _COUNTRIES, country_forms
+
+    codes = [line.split("\t")[0] for line in _COUNTRIES.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert len(codes) == len(set(codes)) >= 200
+    assert all(re.fullmatch("[a-z]{2}", c) for c in codes)
+    forms = country_forms()
+    assert forms["Ukraine"] == forms["Ukrainian"] == "ua" and forms["U.S."] == "us" and forms["Pakistani"] == "pk"
 
 
 def test_the_agency_before_a_title_is_its_own_mention(resolver: Resolver) -> None:

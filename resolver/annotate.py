@@ -348,6 +348,7 @@ class Annotator:
         self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
         # state bodies with a country: another country's name before or after one makes it another body
         self._state_bodies = {e.id: e for e in resolver.entities if e.country and not _STATE_TAGS.isdisjoint(e.tags)}
+        self._country_of_id = {e.id: e.country for e in resolver.entities if e.country and e.type in ("organization", "location")}
         self._words: dict[str, frozenset[int] | None] = {}  # word -> `_word_sets` (a dict: most words are new)
         self._part_token = lru_cache(maxsize=200_000)(partial(self._part_token_of, self.normalizer))
         self._part_key = lru_cache(maxsize=200_000)(partial(self._content_key, self.normalizer))
@@ -630,7 +631,8 @@ class Annotator:
                 window = [x for x in sets[i : i + size] if x is not None]
                 if not window or not _share_an_alias(window):  # at least one distinctive word
                     continue  # no alias has parts near every word of the window
-                after_title = i > 0 and sets[i - 1] is None and self._is_title_word(text[words[i - 1][0] : words[i - 1][1]])
+                titled = i > 0 and sets[i - 1] is None and self._is_title_word(text[words[i - 1][0] : words[i - 1][1]])
+                after_title = titled or (size == 1 and text[words[i][0] : words[i][1]].isupper() and self._alone_in_capitals(text, words, i))
                 if size == 1 and not after_title and window[0].isdisjoint(self._single_part_aliases):
                     continue  # one word alone can only be a one-word name (or a family name after a title)
                 s, e = words[i][0], words[i + size - 1][1]
@@ -641,13 +643,22 @@ class Annotator:
                 if size > 1 and sets[i + size - 1] is None and (text[words[i + size - 1][0] : e].lower() in _PARTICLES
                                                                 or self._is_title_word(text[words[i + size - 1][0] : e])):
                     continue  # nor end on a particle ("Iraqi and") or a title ("Russian Foreign Minister")
-                m = self._window_match(text, s, e, covered, size == 1, after_title, titled=after_title)
+                m = self._window_match(text, s, e, covered, size == 1, after_title, titled=titled)
                 if m is None:
                     continue
                 out.append((s, e, m))
                 for k in range(i, i + size):
                     used[k] = True
         return out
+
+    def _alone_in_capitals(self, text: str, words: list[tuple[int, int]], i: int) -> bool:
+        """In a headline every word is capitalized, so a name is "a span of its own" when the words
+        beside it are common words or titles: "TALIBAN'S BARADAR IN KABUL", "LEADER ZAWAHIRI"."""
+        s, e = words[i]
+        if len(text[s:e]) < 4 or text[s:e].lower() in self.normalizer.common_words or not _in_capitals(text, s, e):
+            return False  # ("THE NEWS FROM KABUL": a common word is no name of its own)
+        beside = [words[k] for k in (i - 1, i + 1) if 0 <= k < len(words)]
+        return all(self._not_a_given_name(text[a:b]) for a, b in beside)
 
     def _window_match(
         self, text: str, s: int, e: int, covered: _Spans, one_word: bool, after_title: bool, *, titled: bool = False
@@ -694,6 +705,11 @@ class Annotator:
         index = self.resolver.index
         # the part itself is indexed, or a part one letter longer than it is near enough
         return any(part in index.postings or part in index.exact or 1 - 1 / (len(part) + 1) >= need for part in forms)
+
+    def _after_title(self, text: str, start: int) -> bool:
+        """Whether a title stands right before ``start`` ("Lt Gen Hameed", "CIA DIRECTOR BURNS")."""
+        before = _word_before(text, start)
+        return before is not None and self._is_title_word(text[before[0] : before[1]])
 
     def _not_a_given_name(self, word: str) -> bool:
         """A title or a common English word ("Later", "President"): no given name before a family name."""
@@ -852,7 +868,8 @@ class Annotator:
         out = []
         starts = [m.start for m in mentions]
         for m in mentions:
-            if not m.alternatives or m.id is None:
+            lone = _family_only(m) and not self._after_title(text, m.start)
+            if (not m.alternatives and not lone) or m.id is None:
                 out.append(m)
                 continue
             lo, hi = max(0, m.start - _CONTEXT_CHARS), min(len(text), m.end + _CONTEXT_CHARS)
@@ -861,6 +878,7 @@ class Annotator:
             close = self._content_words(text[max(0, m.start - _CLOSE_CHARS) : m.start] + " " + text[m.end : m.end + _CLOSE_CHARS])
             near = mentions[bisect_left(starts, lo - 200) : bisect_left(starts, hi)]
             near_ids = {o.id for o in near if o.id and o is not m and o.start < hi and o.end > lo}
+            countries = {c for c in map(self._country_of_id.get, near_ids) if c}
             options = [m.id, *m.alternatives]
             scored = []
             for eid in options:
@@ -868,13 +886,20 @@ class Annotator:
                 if entity is None:
                     continue
                 value, reasons = self._context_score(entity, window, near_ids)
+                if entity.country in countries:  # a place or body of its country is mentioned nearby: a little
+                    value += 0.25
+                    reasons = [*reasons, f"a place or body of its country ({entity.country}) is mentioned"]
                 nearby, close_reasons = self._context_score(entity, close, set())
                 if nearby:
                     reasons = [*reasons, f"right beside the name: {'; '.join(close_reasons)}"]
                 scored.append((value + nearby, entity.prior, eid, reasons, entity))
             scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
             best = scored[0]
-            if best[0] > 0 and (len(scored) == 1 or best[0] > scored[1][0]):
+            if len(options) == 1:  # a family name alone, no title before it: kept where the context bears it out
+                if best[0] > 0:
+                    out.append(replace(m, notes=(*m.notes, f"family name alone, borne out by context: {'; '.join(best[3])}")))
+                continue  # ("Medvedev knocked out of Wimbledon" is another Medvedev)
+            if best[0] > 0 and best[0] > scored[1][0]:
                 note = f"namesakes {', '.join(options)} told apart by context: {'; '.join(best[3])}"
                 ent = best[4]
                 out.append(replace(m, id=ent.id, name=ent.name, type=ent.type, notes=(*m.notes, note),
@@ -1051,17 +1076,16 @@ def _initials_fit(name: str, acro: str) -> bool:
 def _joined_to_a_name(text: str, start: int, end: int) -> bool:
     """Whether the one word ``text[start:end]`` stands right beside a capitalized word, joined by a
     space or a hyphen ("Pakistan Tehrik-e-Insaf", "Tehreek-e-Taliban Pakistan"), not by "and" or a comma."""
-    if " " in text[start:end]:
-        return False
-    if text[end : end + 1] in (" ", "-") and text[end + 1 : end + 2].isupper():
-        return True
+    after = text[end : end + 2]
+    if len(after) == 2 and after[0] in " -" and after[1].isupper():
+        return " " not in text[start:end]
     if start < 2 or text[start - 1] not in " -" or not text[start - 2].isalpha():
         return False
-    space = text.rfind(" ", max(0, start - 40), start - 1)
+    space = text.rfind(" ", start - 40 if start > 40 else 0, start - 1)
     if not text[space + 1].isupper():  # the common case: "in Pakistan"
         return False
     head = text[space + 1 : start - 1].split("-")[0]
-    return "\n" not in head and head.lower() not in ("the", "a", "an")
+    return "\n" not in head and head.lower() not in ("the", "a", "an") and " " not in text[start:end]
 
 
 def _after_given_name(text: str, start: int, not_given: Callable[[str], bool]) -> bool:

@@ -320,7 +320,7 @@ def test_acronym_is_not_bound_before_its_definition(resolver: Resolver) -> None:
         ("Ayatollah Ali Khamenei said so.", "Ali Khamenei", "ali-khamenei"),
         ("CIA chief William Burns visited.", "William Burns", "william-burns"),
         # a possessive ending is not part of the name
-        ("Hameed's visit came after the fall of Kabul.", "Hameed", "faiz-hameed"),
+        ("Hameed's visit to Kabul as head of the ISI came after the fall of the city.", "Hameed", "faiz-hameed"),
         ("Gen Bajwa's aides met Lt Gen Faiz Hameed’s staff.", "Bajwa", "qamar-javed-bajwa"),
         # a family name that is also an English word ("burns") is a name after a title
         ("Director Burns said the agency would help.", "Burns", "william-burns"),

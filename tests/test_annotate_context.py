@@ -158,3 +158,34 @@ def test_a_back_reference_keeps_the_particle_of_the_family_name(
 def test_a_back_reference_is_no_place(resolver: Resolver) -> None:
     text = "Sergei Ivanov spoke in Moscow. Later a delegation arrived in Ivanovo for talks."
     assert all(m.text != "Ivanovo" or m.type == "location" for m in resolver.annotate(text))
+
+
+# -- a family name alone, with no title and no full mention before it --------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Medvedev knocked out of Wimbledon in straight sets.", None),  # another Medvedev: nothing bears it out
+        ("Medvedev warned that Russia would answer, the Kremlin said.", "dmitry-medvedev"),
+        ("Hameed's visit to Kabul as head of the ISI came after the fall of the city.", "faiz-hameed"),
+    ],
+)
+def test_a_lone_family_name_needs_the_context_to_bear_it_out(resolver: Resolver, text: str, expected: str | None) -> None:
+    word = text.split()[0].removesuffix("'s")
+    found = [m for m in resolver.annotate(text) if m.text == word]
+    assert [m.id for m in found] == ([expected] if expected else [])
+    if expected:
+        assert any("borne out by context" in n for n in found[0].notes), found[0].notes
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("CIA DIRECTOR BURNS MEETS TALIBAN'S BARADAR IN SECRET KABUL TALKS", {("BURNS", "william-burns"), ("BARADAR", "abdul-ghani-baradar")}),
+        ("AP: US DRONE STRIKE KILLED AL-QAEDA LEADER ZAWAHIRI", {("ZAWAHIRI", "ayman-al-zawahiri")}),
+        ("FIRE BURNS IN KABUL MARKET", set()),
+        ("THE NEWS FROM KABUL IS NOT GOOD, WARNS ENVOY", set()),
+    ],
+)
+def test_a_family_name_alone_in_a_headline(resolver: Resolver, headline: str, expected: set[tuple[str, str]]) -> None:
+    persons_and_papers = {(t, i) for t, i in _found(resolver, headline) if i not in {"cia", "taliban", "al-qaeda"}}
+    assert persons_and_papers == expected

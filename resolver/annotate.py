@@ -351,7 +351,6 @@ class Annotator:
         self._country_of_id = {e.id: e.country for e in resolver.entities if e.country and e.type in ("organization", "location")}
         self._words: dict[str, frozenset[int] | None] = {}  # word -> `_word_sets` (a dict: most words are new)
         self._part_token = lru_cache(maxsize=200_000)(partial(self._part_token_of, self.normalizer))
-        self._part_key = lru_cache(maxsize=200_000)(partial(self._content_key, self.normalizer))
         self._facts: dict[str, frozenset[str]] = {}  # a role title or description -> its content words
         self._family_aliases = frozenset(
             i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) > 1 and resolver.entities[a.entity].type == "person"
@@ -514,11 +513,6 @@ class Annotator:
             return normalizer.name_key_part(word.lower())
         tokens = normalizer.key(word).tokens
         return tokens[0] if len(tokens) == 1 else None
-
-    @staticmethod
-    def _content_key(normalizer: Normalizer, word: str) -> str:
-        """A lower-case context word as a name part, so that context and entity facts meet."""
-        return normalizer.name_key_part(word) if word.isascii() else word
 
     @staticmethod
     def _aliases_near(index: CandidateIndex, tokens: tuple[str, ...]) -> frozenset[int] | None:
@@ -860,17 +854,19 @@ class Annotator:
         return words
 
     def _content_words(self, text: str) -> set[str]:
-        """Lower-case words of three letters or more, less function words: what context is compared on."""
-        key = self._part_key
-        return {key(w) for w in _CONTENT_WORD.findall(text.lower()) if w not in _STOP and w not in self.normalizer.acronym_skip_words}
+        """Lower-case words of three letters or more, less function words: what context is compared on
+        (as written: names in the context meet an entity's facts as mentions, through its related
+        entities and role organizations)."""
+        low = text.lower()
+        words = (_ASCII_WORD if low.isascii() else _CONTENT_WORD).findall(low)  # (an ASCII class is tested faster)
+        return set(words) - _STOP - self.normalizer.acronym_skip_words
 
     def _decide_namesakes(self, text: str, mentions: list[Mention]) -> list[Mention]:
         out = []
         starts = [m.start for m in mentions]
         for m in mentions:
-            lone = _family_only(m) and not self._after_title(text, m.start)
-            if (not m.alternatives and not lone) or m.id is None:
-                out.append(m)
+            if m.id is None or (not m.alternatives and (m.kind != "fuzzy" or not _family_only(m) or self._after_title(text, m.start))):
+                out.append(m)  # (most mentions: exact, of one entity)
                 continue
             lo, hi = max(0, m.start - _CONTEXT_CHARS), min(len(text), m.end + _CONTEXT_CHARS)
             window = self._content_words(text[lo : m.start] + " " + text[m.end : hi])
@@ -1117,6 +1113,7 @@ _NEXT_WORD = re.compile(r"[ -]([^\W\d_][\w'’]*)")
 _WORD_CHARS = re.compile(r"[\w'’]*")
 _LETTER = re.compile(r"[^\W\d_]")
 _CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
+_ASCII_WORD = re.compile(r"[a-z]{3,}")  # the same words in lower-case ASCII text
 _COMPOUND_HEAD = re.compile(r"(?<![\w-])([^\W\d_]+)(?:-[^\W\d_]+)*$")  # the first part of the hyphenated words before
 _PREFIXES = frozenset({"anti", "pro", "non", "post", "pre", "ex", "neo", "pan", "mid", "sub", "trans"})
 _POSSESSIVE_CAPS = re.compile(r"['’]S$")

@@ -741,6 +741,7 @@ class Annotator:
         mentions: list[Mention] = []
         open_spans: list[tuple[int, int]] = []
         known_words: list[tuple[int, int]] = []
+        joined: set[tuple[int, int]] = set()  # one-word places right beside a capitalized word
         # stages 1 and 2 work on pieces of about a megabyte cut between lines or sentences, so that
         # their working copies of the text stay small whatever the size of the document
         for base, piece in _pieces(text, _PIECE):
@@ -759,13 +760,14 @@ class Annotator:
             mentions += [self._mention(text, s + base, e + base, m, "fuzzy") for s, e, m in fuzzy]
             open_spans += [(s + base, e + base) for s, e in spans]
             known_words += [(s + base, e + base) for s, e in words]
+            joined.update((s + base, e + base) for s, e in places)
         mentions.sort(key=_START)
         mentions = self._decide_namesakes(text, mentions)
         mentions, foreign = self._foreign_bodies(text, mentions)
         open_spans += foreign
         mentions = self._acronyms_defined(text, mentions, foreign)
         mentions = self._back_references(text, mentions, known_words)
-        mentions = self._drop_embedded_places(text, mentions)
+        mentions = self._drop_embedded_places(text, mentions, joined)
         if unresolved:
             taken = _Spans.of(mentions)
             for s, e in open_spans:
@@ -778,13 +780,14 @@ class Annotator:
         return Mention(start, end, text[start:end], m.id, m.name, m.type, m.score, kind, m,
                        tuple(a.id for a in m.alternatives) if m.ambiguous else ())  # fmt: skip
 
-    def _drop_embedded_places(self, text: str, mentions: list[Mention]) -> list[Mention]:
+    def _drop_embedded_places(self, text: str, mentions: list[Mention], joined: set[tuple[int, int]]) -> list[Mention]:
         """A one-word place inside a longer capitalized name is a modifier of that name, not a
-        mention of the place: "Pakistan Observer", "Tehrik-e-Labbaik Pakistan", "North America"."""
+        mention of the place: "Pakistan Observer", "Tehrik-e-Labbaik Pakistan", "North America".
+        Only the places ``joined`` to a capitalized word (`_joined_to_a_name`) can be."""
         taken = _Spans.of(mentions)
         return [m for m in mentions
                 if not (m.kind == "exact" and " " not in m.text and not m.text.isupper()
-                        and ((m.type == "location" and self._embedded(text, m, taken))
+                        and ((m.type == "location" and (m.start, m.end) in joined and self._embedded(text, m, taken))
                              or (m.type == "organization" and self._named_before(text, m, taken))))]  # fmt: skip
 
     def _named_before(self, text: str, m: Mention, taken: _Spans) -> bool:
@@ -1071,17 +1074,21 @@ def _initials_fit(name: str, acro: str) -> bool:
 
 def _joined_to_a_name(text: str, start: int, end: int) -> bool:
     """Whether the one word ``text[start:end]`` stands right beside a capitalized word, joined by a
-    space or a hyphen ("Pakistan Tehrik-e-Insaf", "Tehreek-e-Taliban Pakistan"), not by "and" or a comma."""
+    space or a hyphen ("Pakistan Tehrik-e-Insaf", "Tehreek-e-Taliban Pakistan"), not by "and" or a comma.
+    Every place that `Annotator._embedded` finds inside a longer name passes this test (a cheaper one)."""
     after = text[end : end + 2]
     if len(after) == 2 and after[0] in " -" and after[1].isupper():
         return " " not in text[start:end]
-    if start < 2 or text[start - 1] not in " -" or not text[start - 2].isalpha():
+    if start > 2 and text[start - 1] == "\n" and text[start - 2] in " -":
+        start -= 1  # (a line break after the joint, as `_word_before` allows)
+    if start < 2 or text[start - 1] not in " -" or not (text[start - 2].isalnum() or text[start - 2] in "'’_"):
         return False
     space = text.rfind(" ", start - 40 if start > 40 else 0, start - 1)
-    if not text[space + 1].isupper():  # the common case: "in Pakistan"
+    word = text[space + 1 : start - 1]
+    if word[:1].islower() and "-" not in word and "\n" not in word:  # the common case: "in Pakistan"
         return False
-    head = text[space + 1 : start - 1].split("-")[0]
-    return "\n" not in head and head.lower() not in ("the", "a", "an") and " " not in text[start:end]
+    word = word.rsplit("\n", 1)[-1]
+    return any(part[:1].isupper() for part in word.split("-")) and " " not in text[start:end]
 
 
 def _after_given_name(text: str, start: int, not_given: Callable[[str], bool]) -> bool:

@@ -314,3 +314,25 @@ def test_a_word_that_transliterates_to_letters_has_the_key_of_its_transliteratio
     latin = n.transliterate(clean(word))
     if latin.isascii() and latin.isalpha():
         assert n.key(word).tokens == n.key(latin).tokens
+
+
+_PIECES = st.sampled_from(["Observer", "observer", "Tehrik-e-Labbaik", "MI6", "O'Neill", "the", "The", "and", "said", "Ali", "pro-Labbaik", "1999"])
+_JOINTS = st.sampled_from([" ", "-", " \n", "\n", ", ", ". ", " (", "'s "])
+
+
+@LAW
+@given(st.lists(_PIECES, max_size=3), _JOINTS, _JOINTS, st.lists(_PIECES, max_size=3))
+@example(["pro-Labbaik"], " ", ".", [])
+@example(["Foo\nBar"], " ", ".", [])
+@example(["and", "The"], " ", " ", ["Observer"])
+def test_a_place_inside_a_longer_name_is_joined_to_it(before: list[str], left: str, right: str, after: list[str]) -> None:
+    """`_joined_to_a_name` (a cheap test, which decides which places are looked at) passes every
+    place that `_embedded` (the full test) finds inside a longer name."""
+    from resolver.annotate import _joined_to_a_name, _Spans
+
+    head = " ".join(before) + left if before else ""
+    text = f"{head}Pakistan{right if after else ''}{' '.join(after)}"
+    start = len(head)
+    m = Mention(start, start + 8, "Pakistan", "pakistan", "Pakistan", "location", 1.0, "exact")
+    if _R.annotator._embedded(text, m, _Spans()):
+        assert _joined_to_a_name(text, m.start, m.end), text

@@ -8,8 +8,9 @@ iterates the automaton's matches, with no word boundaries, case rules, fuzzy mat
 Every annotate run starts cold: the resolver's caches are cleared (``Resolver.clear_caches``: name
 keys, skeletons, Metaphone codes, part similarities) and a fresh annotator is built before its clock
 starts (building one, about 15 ms with the default gazetteer, happens once per resolver, not per text).
-Figures are medians; the ratio
-column divides annotate's throughput by the raw scan's, measured in the same run.
+The contenders take turns, round after round (``--repeat`` rounds), so that a slow moment of a
+shared machine slows them all; seconds are medians, and the ratio column is the median over the
+rounds of each contender's throughput divided by the raw scan's in the same round.
 """
 
 from __future__ import annotations
@@ -39,19 +40,18 @@ class Fresh:
         self.make, self.run = make, run
 
 
-def timed(fn: Callable[[], object] | Fresh, repeat: int) -> tuple[float, object]:
-    times = []
-    result: object = None
-    for _ in range(repeat):
-        if isinstance(fn, Fresh):
-            fresh = fn.make()
-            t = time.perf_counter()
-            result = fn.run(fresh)
-        else:
-            t = time.perf_counter()
-            result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+def once(fn: Callable[[], object] | Fresh) -> tuple[float, object]:
+    """(seconds, result) of one run of a contender."""
+    if isinstance(fn, Fresh):
+        fresh = fn.make()  # before the clock starts
+        return _clocked(lambda: fn.run(fresh))
+    return _clocked(fn)
+
+
+def _clocked(fn: Callable[[], object]) -> tuple[float, object]:
+    t = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t, result
 
 
 def contenders(r: Resolver, text: str) -> dict[str, Callable[[], object] | Fresh]:
@@ -84,14 +84,23 @@ def contenders(r: Resolver, text: str) -> dict[str, Callable[[], object] | Fresh
 
 
 def run(label: str, r: Resolver, text: str, repeat: int) -> list[str]:
+    """One row a contender. The contenders take turns, round after round (on a shared machine a
+    slow moment then slows them all), and each round gives each contender's ratio to the raw scan of
+    that round: the ratio column is the median of those, the seconds column the median time."""
     mb = len(text.encode("utf-8")) / 1e6
+    runners = contenders(r, text)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    found: dict[str, object] = {}
+    for _ in range(repeat):
+        for name, fn in runners.items():
+            seconds, found[name] = once(fn)
+            times[name].append(seconds)
+    raw = next(iter(runners))
     rows = []
-    raw_speed = None
-    for name, fn in contenders(r, text).items():
-        seconds, found = timed(fn, repeat)
-        speed = mb / seconds
-        raw_speed = raw_speed or speed
-        rows.append(f"| {label} | {name} | {found} | {seconds:.3f} | {speed:.2f} | {speed / raw_speed:.3f} |")
+    for name, spent in times.items():
+        ratio = statistics.median(t_raw / t for t_raw, t in zip(times[raw], spent, strict=True))
+        seconds = statistics.median(spent)
+        rows.append(f"| {label} | {name} | {found[name]} | {seconds:.3f} | {mb / seconds:.2f} | {ratio:.3f} |")
     return rows
 
 

@@ -435,10 +435,30 @@ class Annotator:
             m = exact_match(text[start:end], ids)
             if m is not None:
                 last_end = end
+                if " " in m.alias and text[start:end] != m.alias:
+                    end, m = self._without_generic_tail(text, start, end, m)
                 if text.startswith("the ", start) and end - start > 4:
                     start += 4  # "the Washington Post": a lower-case article is not part of the name
                 out.append((start, end, m))
         return out
+
+    def _without_generic_tail(self, text: str, start: int, end: int, m: Match) -> tuple[int, Match]:
+        """"Tasnim news agency": words that the alias capitalizes ("Tasnim News Agency") but the text
+        writes in lower case describe the name rather than belong to it, when the words before them
+        are themselves a name of the same entity. Returns the (end, match) to keep."""
+        words, alias = text[start:end].split(), m.alias.split()
+        if len(words) != len(alias):
+            return end, m
+        k = len(words)
+        while k > 1 and words[k - 1].islower() and alias[k - 1][:1].isupper():
+            k -= 1
+        if k == len(words):
+            return end, m
+        short = text[start : text.index(words[k - 1], start) + len(words[k - 1])]
+        found = self._resolve(short)
+        if found is None or found.id != m.id or found.score < 1.0:
+            return end, m
+        return start + len(short), found
 
     def _own_country_before(self, text: str, start: int, ids: tuple[int, ...]) -> bool:
         """Whether the country named right before ``start`` ("INDIA'S ") is the country of an entity of ``ids``."""

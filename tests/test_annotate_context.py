@@ -189,3 +189,21 @@ def test_a_lone_family_name_needs_the_context_to_bear_it_out(resolver: Resolver,
 def test_a_family_name_alone_in_a_headline(resolver: Resolver, headline: str, expected: set[tuple[str, str]]) -> None:
     persons_and_papers = {(t, i) for t, i in _found(resolver, headline) if i not in {"cia", "taliban", "al-qaeda"}}
     assert persons_and_papers == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "entity_id"),
+    [
+        ("Tasnim news agency said so.", "Tasnim", "tasnim"),  # lower-case words that describe the name
+        ("Xinhua news agency said so.", "Xinhua", "xinhua"),
+        ("The Tasnim News Agency said so.", "Tasnim News Agency", "tasnim"),  # as the alias writes them
+        ("The Washington examiner said so.", "Washington examiner", "washington-examiner"),  # "Washington" is no name of it
+    ],
+)
+def test_a_lower_case_tail_that_describes_a_name_stays_out_of_the_span(
+    resolver: Resolver, text: str, needle: str, entity_id: str
+) -> None:
+    start = text.index(needle)
+    assert [(m.start, m.end, m.id) for m in resolver.annotate(text) if m.type == "organization"] == [
+        (start, start + len(needle), entity_id)
+    ]

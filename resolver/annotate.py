@@ -978,7 +978,7 @@ class Annotator:
         phrase = text[start : letters[-1].end()]
         if any(s <= start < e or start <= s < letters[-1].end() for s, e in foreign):
             return True
-        found = self.resolver.resolve(phrase)
+        found = self._resolve(phrase)
         return found is None or found.id != known.id
 
     def _acronyms_defined(self, text: str, mentions: list[Mention], foreign: Sequence[tuple[int, int]] = ()) -> list[Mention]:
@@ -1082,7 +1082,6 @@ class Annotator:
         return sorted(mentions + extra, key=_START) if extra else mentions  # mentions come sorted
 
 
-_GIVEN_BEFORE = re.compile(r"([^\W\d_][\w'’]*)[ \t]$")
 _PARTICLE_BEFORE = re.compile(r"(?:^|(?<=[\s(\"“]))(?:al|el|bin|ibn|abu|bint)[- ]$", re.IGNORECASE)
 
 
@@ -1114,12 +1113,10 @@ def _joined_to_a_name(text: str, start: int, end: int) -> bool:
 def _after_given_name(text: str, start: int, not_given: Callable[[str], bool]) -> bool:
     """Whether the word at ``start`` follows a capitalized word that may be a given name ("Aamir
     Khan"); ``not_given`` tells the words that are not (titles, common words: "Later Khan")."""
-    if start < 2 or text[start - 1] not in " \t" or not text[start - 2].isalpha():
+    before = _word_before(text, start) if start > 1 and text[start - 1] == " " else None
+    if before is None:
         return False
-    hit = _GIVEN_BEFORE.search(text, max(0, start - 30), start)
-    if hit is None:
-        return False
-    word = hit.group(1)
+    word = text[before[0] : before[1]]
     return word[0].isupper() and word.lower() not in _PARTICLES and not not_given(word)
 
 
@@ -1184,11 +1181,12 @@ def country_forms() -> dict[str, str]:
     return forms
 
 
-def _country_of(words: list[str]) -> str | None:
-    """The country that the last of ``words`` (up to four) name, longest name first."""
+def _country_of(words: list[str], *, first: bool = False) -> str | None:
+    """The country that the last of ``words`` (up to four) name, longest name first (``first``: the
+    first of them, "of the United States of America ...")."""
     forms = country_forms()
     for k in range(len(words), 0, -1):
-        code = forms.get(" ".join(words[len(words) - k :]))
+        code = forms.get(" ".join(words[:k] if first else words[len(words) - k :]))
         if code is not None:
             return code
     return None
@@ -1218,11 +1216,7 @@ def _country_after(text: str, end: int) -> str | None:
         return None
     words = hit.group(1).split()
     words[-1] = words[-1].rstrip(".,;:")
-    for k in range(len(words), 0, -1):  # the longest run of words from the first that names a country
-        code = country_forms().get(" ".join(words[:k]))
-        if code is not None:
-            return code
-    return None
+    return _country_of(words, first=True)
 
 
 def _word_before(text: str, start: int) -> tuple[int, int] | None:

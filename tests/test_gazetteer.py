@@ -321,3 +321,43 @@ def test_acronym_collisions_point_at_the_gazetteer_not_at_an_index_file(index_fi
     assert "JUA" in str(fresh.acronym_collisions[0])
     assert [str(p) for p in loaded.acronym_collisions] == [str(p) for p in fresh.acronym_collisions]
     assert not any(".rindex" in str(p) for p in Resolver().acronym_collisions)
+
+
+_PLAIN_VALUES = st.one_of(
+    st.none(), st.integers(), st.text(max_size=8), st.sampled_from(["x-1", "faiz-hameed", "Bad Id", "", "  ", "person", "location"]),
+    st.lists(st.one_of(st.text(max_size=6), st.sampled_from(["", " ", " Faiz ", "Faiz"]), st.integers()), max_size=4),
+    st.tuples(st.text(max_size=4)),
+    st.sampled_from([" PK ", "pk", ""]),
+    st.dictionaries(st.one_of(st.text(max_size=3), st.integers()), st.one_of(st.text(max_size=3), st.integers()), max_size=2),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(["id", "type", "name", "aliases", "country", "external_ids", "tags"]), _PLAIN_VALUES, max_size=7))
+def test_the_plain_record_shortcut_makes_the_entity_the_full_check_makes(record: dict[str, Any]) -> None:
+    """A record of the fields an imported source writes: the shortcut either makes the very entity
+    that the field-by-field check makes (with no problem), or leaves the record to it."""
+    from unittest import mock
+
+    from resolver.gazetteer import _entity, _plain_entity, _Source
+
+    src, types = _Source("g.jsonl", line=3), ("person", "organization", "location")
+    problems: list[Problem] = []
+    entity = _entity(record, src, types, problems, 0)
+    slow_problems: list[Problem] = []
+    with mock.patch("resolver.gazetteer._plain_entity", return_value=None):  # the field-by-field check alone
+        slow = _entity(record, src, types, slow_problems, 0)
+    fast = _plain_entity(record, src, types)
+    if fast is not None:
+        assert fast == slow and not slow_problems
+    assert entity == slow and problems == slow_problems
+
+
+def test_the_plain_record_shortcut_takes_imported_records() -> None:
+    from resolver.gazetteer import _plain_entity, _Source
+
+    record = {"id": "geonames-1", "type": "location", "name": " Kabul ", "aliases": ["Kabol", " Kabul", "کابل"],
+              "country": "AF", "external_ids": {"geonames": "1"}}  # fmt: skip
+    e = _plain_entity(record, _Source("g.jsonl", line=1), ("location",))
+    assert e is not None and e.name == "Kabul" and e.aliases == ("Kabol", "کابل") and e.source == "g.jsonl:1"
+    assert e.country == "af" and e.external_ids == (("geonames", "1"),)

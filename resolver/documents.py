@@ -284,22 +284,29 @@ def _parallel(
         return executor.submit(_work, task, source, options, data.get(source.label) if source.is_stdin else None)
 
     pending = iter(sources)
-    window: deque[tuple[Source, Future[Outcome[R]]]] = deque()
+    window: deque[tuple[Source, Future[Outcome[R]] | None]] = deque()  # None: not handed over, the pool broke first
     executor = pool(jobs)
+    broken = False
     try:
         while True:
-            while len(window) < 2 * jobs and (source := next(pending, None)) is not None:
-                window.append((source, submit(executor, source)))
+            while not broken and len(window) < 2 * jobs and (source := next(pending, None)) is not None:
+                try:
+                    window.append((source, submit(executor, source)))
+                except BrokenProcessPool:  # a worker died (on an earlier document) before this one was handed over
+                    window.append((source, None))
+                    broken = True
             if not window:
                 return
             source, future = window.popleft()
-            try:
-                yield future.result()
-                continue
-            except BrokenProcessPool:
-                suspects = [source, *(s for s, _ in window)]
-                window.clear()
-                executor.shutdown(wait=True, cancel_futures=True)
+            if future is not None:
+                try:
+                    yield future.result()
+                    continue
+                except BrokenProcessPool:
+                    pass
+            suspects = [source, *(s for s, _ in window)]
+            window.clear()
+            executor.shutdown(wait=True, cancel_futures=True)
             for suspect in suspects:  # one at a time, to find the document that kills its worker
                 executor = pool(1)
                 try:
@@ -309,5 +316,6 @@ def _parallel(
                 finally:
                     executor.shutdown(wait=True, cancel_futures=True)
             executor = pool(jobs)
+            broken = False
     finally:
         executor.shutdown(wait=True, cancel_futures=True)

@@ -63,6 +63,32 @@ def test_jobs_output_equals_serial_when_a_worker_dies(tmp_path: Path) -> None:
     assert [p for p in parallel if p[1] == "done"] == [s for s in serial if s[0] not in ("05.txt", "17.txt")]
 
 
+def test_a_pool_that_breaks_before_a_document_is_handed_over(tmp_path: Path, monkeypatch: Any) -> None:
+    """A worker may die while later documents are still being handed over: the hand-over itself
+    then fails (BrokenProcessPool from ``submit``), and those documents are tried again like the rest."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    import resolver.documents as documents
+
+    calls = {"n": 0}
+
+    class BreaksOnThirdSubmit(ProcessPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise BrokenProcessPool("a worker died")
+            return super().submit(fn, *args, **kwargs)
+
+    for i, text in enumerate(TEXTS):
+        (tmp_path / f"{i:02}.txt").write_text(text)
+    sources, _ = find_sources([str(tmp_path)])
+    serial = [(o.source.rel, o.status, o.value) for o in run(sources, safe_task, jobs=1)]
+    monkeypatch.setattr(documents, "ProcessPoolExecutor", BreaksOnThirdSubmit)
+    parallel = [(o.source.rel, o.status, o.value) for o in run(sources, safe_task, jobs=2)]
+    assert calls["n"] > 3 and parallel == serial
+
+
 def safe_task(r: Resolver, doc: Document) -> list[str | None]:
     return [m.id for m in r.annotate(doc.text)]
 

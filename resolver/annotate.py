@@ -816,8 +816,8 @@ class Annotator:
         ("Lebanese Hezbollah", "Takfiri Daesh"), title, country or common word ("Yesterday Hezbollah")."""
         if m.start < 2 or text[m.start - 1] != " " or not text[m.start - 2].isalpha():
             return False
-        before = _word_before(text, m.start)
-        if before is None or not text[before[0]].isupper() or taken.overlaps(*before):
+        before = _free_capitalized_before(text, m.start, taken)
+        if before is None:
             return False
         word = text[before[0] : before[1]]
         return not (word.endswith(_ADJECTIVE_ENDINGS) or self._not_a_given_name(word) or word in country_forms()
@@ -835,12 +835,10 @@ class Annotator:
             space = text.rfind(" ", max(0, m.start - 40), sep)
             if space != -1 and not text[space + 1].isupper() and text[space + 1 : sep].isalpha():
                 return False
-        before = _word_before(text, m.start)
+        before = _free_capitalized_before(text, m.start, taken)
         if before is None:
             return False
         s, e = before
-        if not text[s].isupper() or taken.overlaps(s, e):
-            return False
         head = text[max(0, s - 40) : s].rstrip()  # a look back, not the whole text
         sentence_start = not head or head[-1] in ".!?:\n\"“"
         return not (sentence_start and text[s:e].lower() in self.normalizer.common_words)
@@ -969,12 +967,10 @@ class Annotator:
         letters = [w for w in words if w.group()[0].isupper()]
         if not letters or text[letters[-1].end() : paren].strip():
             return False
-        for n in range(len(letters), 0, -1):
-            if "".join(w.group()[0] for w in letters[-n:]) == acro:
-                start = letters[-n].start()
-                break
-        else:
+        spelled = letters[-len(acro) :]  # each word gives one letter of the acronym
+        if len(spelled) != len(acro) or "".join(w.group()[0] for w in spelled) != acro:
             return False
+        start = spelled[0].start()
         phrase = text[start : letters[-1].end()]
         if any(s <= start < e or start <= s < letters[-1].end() for s, e in foreign):
             return True
@@ -1217,6 +1213,15 @@ def _country_after(text: str, end: int) -> str | None:
     words = hit.group(1).split()
     words[-1] = words[-1].rstrip(".,;:")
     return _country_of(words, first=True)
+
+
+def _free_capitalized_before(text: str, start: int, taken: _Spans) -> tuple[int, int] | None:
+    """Where the word before ``start`` stands (see `_word_before`), if it is capitalized and no
+    mention in ``taken`` claims it."""
+    before = _word_before(text, start)
+    if before is None or not text[before[0]].isupper() or taken.overlaps(*before):
+        return None
+    return before
 
 
 def _word_before(text: str, start: int) -> tuple[int, int] | None:

@@ -17,7 +17,7 @@ from . import parallel
 from .candidates import AliasRecord, CandidateIndex
 from .errors import Problem
 from .gazetteer import Gazetteer
-from .model import Entity
+from .model import Entity, EntityFacts
 from .normalize import NameKey, Normalizer
 
 
@@ -31,6 +31,7 @@ class Compiled:
     acronym_collisions: tuple[Problem, ...] = ()
     index: CandidateIndex | None = None  # the candidate index over the aliases, once built (an index file stores it)
     country_words: Mapping[str, str] | None = None  # see `country_words`, once computed
+    facts: EntityFacts | None = None  # the entities' facts as columns, once made (an index file stores them)
 
 
 def country_words(aliases: Iterable[AliasRecord], entities: Sequence[Entity]) -> dict[str, str]:

@@ -22,10 +22,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from itertools import chain
+from typing import Any, NamedTuple
 from zlib import crc32
 
-from rapidfuzz.distance import Indel, Levenshtein
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, Indel
 
 from . import parallel
 from .scoring import metaphone_code
@@ -68,6 +70,7 @@ _PART_MASK = 0xFFFFFFFF
 _SMALL_TABLE = 1 << 20  # neighbour keys up to which the forms are also kept as strings in a dict
 _POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
+_SOUNDS = 32  # a Metaphone code shared by more parts than this says little: not looked up
 
 
 def _key_of(aliases: Sequence[AliasRecord], i: int) -> str:
@@ -94,6 +97,18 @@ def _forms(part: str) -> list[str]:
     return forms
 
 
+def _whole(query: str, key: str) -> float:
+    """How alike a query and an alias key are as whole strings: OSA similarity, or the Indel
+    similarity of their parts in sorted order when higher (a name written in another order)."""
+    return max(OSA.normalized_similarity(query, key), fuzz.token_sort_ratio(query, key) / 100)
+
+
+def _selective(form: str, parts: int) -> bool:
+    """False for a Metaphone code filed for more than ``_SOUNDS`` parts: on a large gazetteer a common
+    code ("#SNT" of "santa", "sante", "sind"...) would bring hundreds of parts that one edit does not."""
+    return parts <= _SOUNDS or form[0] != _SOUND
+
+
 _PARTS_PER_WORKER = 100_000  # fewer parts than this per worker are done faster than workers start
 
 
@@ -117,15 +132,19 @@ class CandidateIndex:
         self.exact, self.postings, self.parts, self._part_postings, self.neighbours, self.sizes, keys = tables
         # the ranking reads the key and size of thousands of aliases: from columns where a loaded index has them
         self._key_of: Callable[[int], str] = keys.__getitem__ if keys is not None else partial(_key_of, self.aliases)
+        self._keys = keys
         # where the table is small (the default gazetteer's), its forms themselves in a dict: a text
         # asks about thousands of words, most near no part, and a dict answers without hashing twice
         self._near: dict[str, tuple[int, ...]] | None = None
+        self._np: _Arrays | None = None  # a large table's arrays for lookup_many, made here: before the first query
         if len(self.neighbours) <= _SMALL_TABLE:
             near: defaultdict[str, list[int]] = defaultdict(list)
             for number, part in enumerate(self.parts):
                 for form in dict.fromkeys(_forms(part)):
                     near[form].append(number)
             self._near = {form: tuple(found) for form, found in near.items()}
+        else:
+            self._np = _Arrays.of(self)
 
     @classmethod
     def build(cls, aliases: Sequence[AliasRecord], neighbours: Sequence[int] | None = None, jobs: int = 0) -> Tables:
@@ -184,7 +203,8 @@ class CandidateIndex:
             hits = near.keys() & forms  # most words are near no part: told by one set operation, in C
             if not hits:
                 return {}
-            numbers = {number: None for form in forms if form in hits for number in near[form]}
+            numbers = {number: None for form in forms if form in hits and _selective(form, len(near[form]))
+                       for number in near[form]}  # fmt: skip
             return {parts[number]: lists[number] for number in numbers}
         found: dict[int, str] = {}  # part number -> part (a part near the token is filed under several of its forms)
         table = self.neighbours
@@ -193,6 +213,8 @@ class CandidateIndex:
         for form in forms:
             h = crc32(form.encode())
             i = bisect_left(table, h << 32)
+            if form[0] == _SOUND and not _selective(form, bisect_left(table, (h + 1) << 32, i) - i):
+                continue
             while i < n and table[i] >> 32 == h:  # the parts filed under the form's hash ...
                 number = table[i] & _PART_MASK
                 i += 1
@@ -215,16 +237,23 @@ class CandidateIndex:
         ties.sort(key=self.sizes.__getitem__)  # stable: by parts, then by number
         return sorted(above, key=lambda i: (-counts[i], self.sizes[i], i)) + ties[: n - len(above)]
 
+    def _exact(self, tokens: tuple[str, ...]) -> list[int]:
+        """The aliases whose key is the query's, or the query's written as one word."""
+        exact = list(self.exact.get(" ".join(tokens), ()))
+        if len(tokens) > 1:
+            exact += self.exact.get("".join(tokens), ())
+        return exact
+
     def lookup(self, tokens: tuple[str, ...], limit: int = 50, spelled: tuple[str, ...] | None = None) -> list[int]:
         """Aliases worth scoring for a query's parts: exact hits first, then by parts found. ``spelled``
         holds the parts as written (same length), also looked up where the rules rewrote them."""
         if not tokens:
             return []
-        exact = list(self.exact.get(" ".join(tokens), ()))
-        if len(tokens) > 1:
-            exact += self.exact.get("".join(tokens), ())
+        if self.batched:  # a large table: the same search on arrays (see lookup_many)
+            return self.lookup_many([(tokens, spelled)], limit)[0]
+        exact = self._exact(tokens)
         counts: defaultdict[int, float] = defaultdict(float)
-        likeness = Levenshtein.normalized_similarity
+        likeness = OSA.normalized_similarity
         # rarest parts first; a very common part ("san", "city") only adds weight to aliases that a
         # rarer part already found, unless nothing rarer was given
         per_token = []
@@ -261,8 +290,7 @@ class CandidateIndex:
         key_of = self._key_of
         pool = self._pool(counts, _POOL * limit + len(exact))
         query = " ".join(tokens)
-        whole = Indel.normalized_similarity
-        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -whole(query, key_of(i)), i))
+        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -_whole(query, key_of(i)), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:
@@ -271,3 +299,317 @@ class CandidateIndex:
             if i not in seen:
                 out.append(i)
         return out
+
+    # -- the same search over many queries at once, on arrays (large tables) ---------------------------
+    @property
+    def batched(self) -> bool:
+        """True for a large table, searched with :meth:`lookup_many` (a small one: with dicts)."""
+        return self._np is not None
+
+    @property
+    def _arrays(self) -> _Arrays:
+        if self._np is None:
+            self._np = _Arrays.of(self)
+        return self._np
+
+    def alias_columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, list[str], list[str]]:
+        """(entity, case-sensitive, by the entity's own name, one part, key, parts as written) of the
+        aliases ``ids`` (an array): arrays and lists, read from a loaded index's columns without
+        making records."""
+        columns = getattr(self.aliases, "columns", None)
+        if columns is None:
+            recs = [self.aliases[i] for i in ids.tolist()]
+            return (np.array([r.entity for r in recs], dtype=np.int64), np.array([r.case_sensitive for r in recs], dtype=bool),
+                    np.array([r.kind == "name" for r in recs], dtype=bool), np.array([len(r.tokens) == 1 for r in recs], dtype=bool),
+                    [r.key for r in recs], [" ".join(r.cased) for r in recs])  # fmt: skip
+        entity, case, kind, size, whole = columns(np, ids)
+        kinds = list(self.aliases.kinds)  # type: ignore[attr-defined]
+        is_name = kind == kinds.index("name") if "name" in kinds else np.zeros(len(ids), dtype=bool)
+        cased = _strings_at(np, self.aliases.cased, ids)  # type: ignore[attr-defined]
+        return entity, case, is_name, (size == 1) & whole, self._keys_at(np, ids), cased
+
+    def _keys_at(self, np: Any, indices: Any) -> list[str]:
+        keys = self._keys
+        return _strings_at(np, keys, indices) if keys is not None else [self.aliases[i].key for i in indices.tolist()]
+
+    def lookup_many(self, queries: Sequence[tuple[tuple[str, ...], tuple[str, ...] | None]], limit: int = 50) -> list[list[int]]:
+        """:meth:`lookup` for many queries (``(tokens, spelled)`` each): the same steps and the same
+        candidates, the parts of all queries looked up together with NumPy over arrays instead of one
+        by one in dicts. A part found in the neighbour table is checked by its distance to the word
+        (`_near`), not against each form that found it."""
+        import numpy as np
+
+        plan = _Plan(self, queries)
+        if not plan.words:
+            return [list(dict.fromkeys(e)) for e in plan.exact]
+        pair_token, pair_part, weight = self._near_pairs(np, plan)
+        pools = self._pools(np, plan, pair_token, pair_part, weight, limit)
+        # the aliases of each pool ranked by their likeness to the query as a whole string (all at once)
+        empty = np.zeros(0, dtype=np.int64)
+        pool_query, pool_alias, pool_count = (np.concatenate(x) for x in zip(*pools, strict=True)) if pools else (empty,) * 3
+        query_text = [" ".join(tokens) for tokens, _ in queries]
+        texts, keys = [query_text[q] for q in pool_query.tolist()], self._keys_at(np, pool_alias)
+        likeness = np.maximum(process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64),
+                              process.cpdist(texts, keys, scorer=fuzz.token_sort_ratio, dtype=np.float64) / 100)  # fmt: skip
+        rounded = np.array([round(c, 3) for c in pool_count.tolist()], dtype=np.float64)
+        out = [list(dict.fromkeys(e)) for e in plan.exact]
+        seen = [set(e) for e in plan.exact]
+        aliases, owners = pool_alias.tolist(), pool_query.tolist()
+        for j in np.lexsort((pool_alias, -likeness, -rounded, pool_query)).tolist():
+            q, i = owners[j], aliases[j]
+            if len(out[q]) < limit and i not in seen[q]:
+                out[q].append(i)
+        return out
+
+    def _near_pairs(self, np: Any, plan: _Plan) -> tuple[Any, Any, Any]:
+        """(token, part, weight) of every part near a token (`near_parts`), by token and rising weight.
+        A part weighs 1 when it is the token (or its spelling), else 0.9 x its likeness to it."""
+        table, offsets = self._arrays.table, self._arrays.offsets
+        # the parts filed under the tokens' forms (one search for every distinct hash, in order: faster so)
+        hashes, inverse = np.unique(np.array(plan.hashes, dtype=np.uint64), return_inverse=True)
+        bounds = np.searchsorted(table, np.stack([hashes, hashes | np.uint64(_PART_MASK)], axis=1).ravel())
+        lo, hi = bounds[0::2][inverse], bounds[1::2][inverse]
+        sound = np.array(plan.sounds, dtype=np.int64)
+        wide = (sound >= 0) & (hi - lo > _SOUNDS)  # a Metaphone code of too many parts is left out
+        hi[wide] = lo[wide]
+        codes = plan.codes
+        for place in sound[wide].tolist():
+            codes[place // 2][place % 2] = ""  # (so no part is near by sound alone)
+        entries = table[_ranges(np, lo, hi)]
+        direct = np.array(plan.direct, dtype=np.int64).reshape(-1, 2)
+        pair_token = np.concatenate([np.repeat(np.array(plan.hash_token, dtype=np.int64), hi - lo), direct[:, 0]])
+        pair_part = np.concatenate([(entries & np.uint64(_PART_MASK)).astype(np.int64), direct[:, 1]])
+        ok = pair_part < len(offsets) - 1  # (a table that does not fit the parts finds nothing)
+        pairs = np.unique(pair_token[ok] << 32 | pair_part[ok])
+        pair_token, pair_part = pairs >> 32, pairs & _PART_MASK
+        # less the parts of another form with the same hash; then each part's weight
+        parts = _strings_at(np, self.parts, pair_part)
+        near, likeness = _near_many(np, parts, pair_token, plan)
+        same = np.zeros(len(parts), dtype=bool)
+        part_array = np.array(parts, dtype=object)
+        for column in (0, 1):
+            same |= part_array == np.array([w[column] for w in plan.words], dtype=object)[pair_token]
+        weight = np.where(same, 1.0, 0.9 * likeness)[near]
+        pair_token, pair_part = pair_token[near], pair_part[near]
+        order = np.lexsort((weight, pair_token))
+        return pair_token[order], pair_part[order], weight[order]
+
+    def _pools(self, np: Any, plan: _Plan, pair_token: Any, pair_part: Any, weight: Any, limit: int) -> list[tuple[Any, Any, Any]]:
+        """Per query, (query, aliases, counts) of the pool `lookup` ranks: its tokens taken rarest
+        first, each adding its best weight per alias (a common part only confirms the aliases found
+        before), and the ``_POOL * limit`` (+ exact hits) aliases with the highest counts kept."""
+        offsets, items, sizes = self._arrays.offsets, self._arrays.items, self._arrays.sizes
+        best, counts, counted, last = self._arrays.scratch
+        starts, ends = offsets[pair_part], offsets[pair_part + 1]
+        lengths = ends - starts
+        row_alias = items[_ranges(np, starts, ends)].astype(np.int64)
+        row_weight = np.repeat(weight, lengths)
+        row_at = np.concatenate(([0], np.cumsum(lengths))).tolist()
+        pair_at = np.searchsorted(pair_token, np.arange(len(plan.words) + 1)).tolist()
+        token_size = np.bincount(pair_token, weights=lengths, minlength=len(plan.words)).tolist()
+        pools = []
+        for q, tokens_of_q in enumerate(plan.by_query()):
+            pool: Any = None  # the aliases found ...
+            found: Any = None  # ... and their counts, until a second token adds to them
+            touched: list[Any] = []  # from the second token on: the aliases counted in the scratch arrays
+            for t in sorted(tokens_of_q, key=lambda t: (token_size[t], plan.words[t][0])):
+                a, b = row_at[pair_at[t]], row_at[pair_at[t + 1]]
+                if a == b:
+                    continue
+                aliases, weights = row_alias[a:b], row_weight[a:b]
+                if pool is None:  # the first token that finds anything: its best weight per alias
+                    if pair_at[t + 1] - pair_at[t] > 1:  # (the aliases of one part are distinct)
+                        best[aliases] = weights  # in rising weight order: each alias keeps its best
+                        aliases = _distinct(np, aliases, last)
+                        weights = best[aliases]
+                    pool, found = aliases, weights
+                    continue
+                if not touched:
+                    counts[pool] = found
+                    counted[pool] = True
+                    touched.append(pool)
+                if token_size[t] > _COMMON:
+                    confirm = counted[aliases]
+                    aliases, weights = aliases[confirm], weights[confirm]
+                best[aliases] = weights
+                mine = _distinct(np, aliases, last)
+                counts[mine] += best[mine]
+                counted[mine] = True
+                touched.append(mine)
+            if pool is None:
+                continue
+            if touched:
+                pool = _distinct(np, np.concatenate(touched), last)
+                found = counts[pool]
+                counts[pool] = 0.0
+                counted[pool] = False
+            size = _POOL * limit + len(plan.exact[q])
+            if len(pool) > size:  # the most found, fewer parts first, then by number
+                if len(pool) > 4 * size:
+                    top = found >= np.partition(found, len(pool) - size)[len(pool) - size]
+                    pool, found = pool[top], found[top]
+                pick = np.lexsort((pool, sizes[pool], -found))[:size]
+                pool, found = pool[pick], found[pick]
+            pools.append((np.full(len(pool), q, dtype=np.int64), pool, found))
+        return pools
+
+
+class _Plan:
+    """The look-ups of `CandidateIndex.lookup_many`: each query's exact hits, and its distinct parts
+    ("tokens": a part and its spelling), each with the forms it is looked up under."""
+
+    def __init__(self, index: CandidateIndex, queries: Sequence[tuple[tuple[str, ...], tuple[str, ...] | None]]) -> None:
+        self.exact: list[list[int]] = []
+        self.words: list[tuple[str, str]] = []  # token -> (part, as written)
+        self.token_query: list[int] = []
+        self.codes: list[list[str | None]] = []  # token -> each word's Metaphone code (None: looked up as it is)
+        self.hashes: list[int] = []  # every form's hash << 32
+        self.hash_token: list[int] = []
+        self.sounds: list[int] = []  # a Metaphone code's place among the words (token * 2 + 0 or 1), else -1
+        self.direct: list[tuple[int, int]] = []  # (token, part number) of words looked up as they are
+        for q, (tokens, spelled) in enumerate(queries):
+            self.exact.append(index._exact(tokens) if tokens else [])
+            for tok, as_written in dict(zip(tokens, spelled or tokens, strict=True)).items():
+                if len(tok) == 1:
+                    continue  # an initial finds nothing on its own
+                t = len(self.words)
+                self.words.append((tok, as_written))
+                self.token_query.append(q)
+                self.codes.append([None, None])
+                for w, word in enumerate(dict.fromkeys((tok, as_written))):
+                    if len(word) < _MIN_FUZZY or len(word) > _MAX_FUZZY:
+                        number = index._arrays.number(word)
+                        if number >= 0:
+                            self.direct.append((t, number))
+                        continue
+                    forms = _forms(word)
+                    self.hashes += [crc32(form.encode()) << 32 for form in forms]
+                    self.hash_token += [t] * len(forms)
+                    self.sounds += [-1] * (len(forms) - 1) + [2 * t + w]  # (the Metaphone code comes last)
+                    self.codes[t][w] = forms[-1][1:]
+        self.n_queries = len(queries)
+
+    def by_query(self) -> list[list[int]]:
+        """The tokens of each query."""
+        out: list[list[int]] = [[] for _ in range(self.n_queries)]
+        for t, q in enumerate(self.token_query):
+            out[q].append(t)
+        return out
+
+
+def _distinct(np: Any, values: Any, last: Any) -> Any:
+    """The distinct ``values`` (alias numbers), without sorting: ``last`` is scratch space, a place per alias."""
+    places = np.arange(len(values))
+    last[values] = places  # where a value repeats, its last place is kept
+    return values[last[values] == places]
+
+
+def _near(part: str, word: str, code: str | None) -> bool:
+    """True when `near_parts` finds ``part`` for ``word`` (``code``: the word's Metaphone code; None
+    for a word looked up as it is, "" when its code was left out): one deletion apart (Indel
+    distance 1), two parts of one length that lose one letter each to become the same (distance 2),
+    or the same code."""
+    if code is None:
+        return part == word
+    if Indel.distance(part, word, score_cutoff=2) <= (2 if len(part) == len(word) else 1):
+        return True
+    return bool(code) and len(part) >= _MIN_FUZZY and metaphone_code(part) == code
+
+
+def _strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
+    """The strings at ``indices`` (an array) of a list, or of a loaded index's string column, whose
+    bytes are then gathered by NumPy, with a line feed after each, and decoded at once (when a string
+    holds a line feed, one at a time)."""
+    buffers = getattr(column, "buffers", None)
+    if buffers is None:
+        return [column[i] for i in indices.tolist()]
+    offsets, blob = np.frombuffer(buffers[0], dtype=np.uint32), np.frombuffer(buffers[1], dtype=np.uint8)
+    starts, ends = offsets[indices].astype(np.int64), offsets[indices + 1].astype(np.int64)
+    places = np.concatenate(([0], np.cumsum(ends - starts + 1)))
+    gathered = np.full(int(places[-1]), ord("\n"), dtype=np.uint8)
+    gathered[_ranges(np, places[:-1], places[:-1] + ends - starts)] = blob[_ranges(np, starts, ends)]
+    try:
+        strings = gathered.tobytes().decode("utf-8", "surrogatepass").split("\n")[:-1]
+    except UnicodeDecodeError:  # (a forged file: see StringColumn)
+        strings = []
+    return strings if len(strings) == len(indices) else [column[i] for i in indices.tolist()]
+
+
+def _near_many(np: Any, parts: list[str], pair_token: Any, plan: _Plan) -> tuple[Any, Any]:
+    """For each part and its token: `_near` (to the token or its spelling), and the better OSA
+    likeness of the part to either; the distances computed in C."""
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    part_array = np.array(parts, dtype=object)
+    near = np.zeros(len(parts), dtype=bool)
+    likeness = np.zeros(len(parts), dtype=np.float64)
+    spelled = np.array([w[0] != w[1] for w in plan.words], dtype=bool)
+    for column in (0, 1):
+        pick = slice(None) if column == 0 else np.flatnonzero(spelled[pair_token])
+        token = pair_token[pick]
+        if not len(token):
+            continue
+        word_array = np.array([w[column] for w in plan.words], dtype=object)
+        chosen, words = part_array[pick].tolist(), word_array[token].tolist()
+        fuzzy = np.array([c[column] is not None for c in plan.codes], dtype=bool)[token]
+        same_length = lengths[pick] == np.fromiter(map(len, word_array), dtype=np.int64, count=len(word_array))[token]
+        distance = process.cpdist(chosen, words, scorer=Indel.distance, dtype=np.int64, score_cutoff=3)
+        near[pick] |= np.where(fuzzy, distance <= np.where(same_length, 2, 1), distance == 0)
+        likeness[pick] = np.maximum(likeness[pick], process.cpdist(chosen, words, scorer=OSA.normalized_similarity, dtype=np.float64))
+    rest = np.flatnonzero(~near & (lengths >= _MIN_FUZZY))  # these may sound alike
+    codes, tokens = plan.codes, pair_token[rest].tolist()
+    near[rest] = [bool(code) and code in codes[t] for t, code in zip(tokens, map(metaphone_code, part_array[rest].tolist()), strict=True)]
+    return near, likeness
+
+
+class _Arrays(NamedTuple):
+    """A large table for `CandidateIndex.lookup_many`, as NumPy arrays (a loaded index's columns are
+    viewed in place, not copied), and scratch space with a place per alias."""
+
+    table: Any  # the neighbour table (uint64)
+    offsets: Any  # a part's aliases are items[offsets[part]:offsets[part + 1]] (int64)
+    items: Any  # (uint32)
+    sizes: Any  # each alias's number of parts (uint32)
+    number: Callable[[str], int]  # a part's number, or -1
+    scratch: tuple[Any, Any, Any, Any]  # for `_pools`: best weight, count, counted, last place
+
+    @classmethod
+    def of(cls, index: CandidateIndex) -> _Arrays:
+        import numpy as np
+
+        columns = getattr(index.postings, "arrays", None)  # a loaded index's table: its columns
+        if columns is not None:
+            offsets = np.frombuffer(columns[0], dtype=np.uint32).astype(np.int64)
+            items = np.frombuffer(columns[1], dtype=np.uint32)
+            number: Callable[[str], int] = index.postings.slot  # type: ignore[attr-defined]
+        else:
+            lists = index._part_postings
+            offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+            np.cumsum([len(x) for x in lists], out=offsets[1:])
+            items = np.fromiter(chain.from_iterable(lists), dtype=np.uint32, count=int(offsets[-1]))
+            numbers = {p: n for n, p in enumerate(index.parts)}
+
+            def number(part: str) -> int:
+                return numbers.get(part, -1)
+
+        n = len(index.aliases)
+        table: Any = index.neighbours  # (an array or a memoryview)
+        sizes: Any = index.sizes
+        return cls(
+            np.frombuffer(table, dtype=np.uint64) if len(table) else np.zeros(0, np.uint64),
+            offsets,
+            items,
+            np.frombuffer(sizes, dtype=np.uint32) if len(sizes) else np.zeros(0, np.uint32),
+            number,
+            # (filled, not only allocated: the pages are then in memory before the first query, not faulted in by it)
+            (np.full(n, 0.0), np.full(n, 0.0), np.full(n, False), np.full(n, 0, dtype=np.int64)),
+        )
+
+
+def _ranges(np: Any, starts: Any, ends: Any) -> Any:
+    """The positions of the ranges ``starts[i]:ends[i]``, one after the other."""
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    shifts = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return np.arange(total, dtype=np.int64) + shifts

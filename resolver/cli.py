@@ -36,7 +36,7 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 def gazetteer_option(f: F) -> F:
     f = click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of extra rule tables.")(f)
     return click.option(
-        "--gazetteer", "-g", "gazetteer", type=click.Path(), help="Gazetteer folder or JSON Lines file (default: the embedded one)."
+        "--gazetteer", "-g", "gazetteer", type=click.Path(), help="Gazetteer folder, JSON Lines file or compiled index (default: the embedded one)."
     )(f)
 
 
@@ -344,14 +344,19 @@ def show(entity_id: str, as_json: bool, gazetteer: str | None, rules_dir: str | 
       resolver gazetteer show isi
       resolver gazetteer show daesh --json
     """
+    from .compiled import is_index_file
     from .gazetteer import default_gazetteer_dir, load_gazetteer
 
-    gaz = load_gazetteer(gazetteer or default_gazetteer_dir())
+    if gazetteer is not None and is_index_file(gazetteer):
+        gaz = make_resolver(gazetteer).gazetteer  # a compiled index: its entities are read one by one
+    else:
+        gaz = load_gazetteer(gazetteer or default_gazetteer_dir())
     entity = gaz.get(entity_id)
     if entity is None:
         import difflib
 
-        close = difflib.get_close_matches(entity_id, [e.id for e in gaz.entities], n=3)
+        ids = getattr(gaz.entities, "ids", None) or [e.id for e in gaz.entities]
+        close = difflib.get_close_matches(entity_id, ids, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         _fail(f"no entity with id '{entity_id}'.{hint}")
     data = entity.to_dict()

@@ -31,7 +31,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 from zlib import crc32
 
 from .candidates import AliasRecord
@@ -91,6 +91,11 @@ class StringColumn(_View[str]):
         except UnicodeDecodeError:
             return str(raw, "utf-8", "replace")  # (a forged file: garbage, but no exception mid-query)
 
+    @property
+    def buffers(self) -> tuple[Sequence[int], memoryview | bytes | array[int]]:
+        """(offsets, blob): string ``i`` is the UTF-8 of ``blob[offsets[i]:offsets[i + 1]]``."""
+        return self._offsets, self._blob
+
 
 def pack_strings(strings: Iterable[str]) -> tuple[array[int], bytes]:
     """(offsets, blob) of a string column; ``OverflowError`` when the blob reaches 4 GiB."""
@@ -111,8 +116,8 @@ class HashedTable(Mapping[str, Sequence[int]]):
         self._offsets = offsets
         self._items = items
 
-    def _slot(self, key: str) -> int:
-        """The slot of ``key``, or -1."""
+    def slot(self, key: str) -> int:
+        """The slot of ``key`` (its place among the keys), or -1."""
         h = key_hash(key)
         hashes, keys = self._hashes, self._keys
         i = bisect_left(hashes, h << 32)
@@ -125,23 +130,28 @@ class HashedTable(Mapping[str, Sequence[int]]):
         return -1
 
     def __getitem__(self, key: str) -> Sequence[int]:
-        slot = self._slot(key) if isinstance(key, str) else -1
+        slot = self.slot(key) if isinstance(key, str) else -1
         if slot < 0:
             raise KeyError(key)
         return self._items[self._offsets[slot] : self._offsets[slot + 1]]
 
     def get(self, key: str, default: Sequence[int] | None = None) -> Sequence[int] | None:  # type: ignore[override]
-        slot = self._slot(key) if isinstance(key, str) else -1
+        slot = self.slot(key) if isinstance(key, str) else -1
         return default if slot < 0 else self._items[self._offsets[slot] : self._offsets[slot + 1]]
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._slot(key) >= 0
+        return isinstance(key, str) and self.slot(key) >= 0
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
+
+    @property
+    def arrays(self) -> tuple[Sequence[int], Sequence[int]]:
+        """(offsets, items): the numbers of slot ``i`` are ``items[offsets[i]:offsets[i + 1]]``."""
+        return self._offsets, self._items
 
     @property
     def lists(self) -> Sequence[Sequence[int]]:
@@ -204,6 +214,25 @@ class AliasColumns(_View[AliasRecord]):
         flags, family = self._flags[i], self._family[i]
         return AliasRecord(self._entity[i], self._texts._item(i), self._kinds[flags >> 1], *parts, bool(flags & 1),
                            None if family < 0 else family)  # fmt: skip
+
+
+    def columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, Any]:
+        """(entity, case flag, kind number, parts, whole) of the aliases ``ids`` (an array), as arrays
+        (``whole``: False where the key is not its parts joined by spaces, see :func:`pack_aliases`)."""
+        flags = np.frombuffer(self._flags, dtype=np.uint8)[ids]
+        whole = np.ones(len(ids), dtype=bool)
+        if self._split:
+            whole = ~np.isin(ids, np.fromiter(self._split, dtype=np.int64, count=len(self._split)))
+        return (np.frombuffer(self._entity, dtype=np.uint32)[ids].astype(np.int64), (flags & 1).astype(bool), flags >> 1,
+                np.frombuffer(self.sizes, dtype=np.uint32)[ids], whole)  # fmt: skip
+
+    @property
+    def kinds(self) -> Sequence[str]:
+        return self._kinds
+
+    @property
+    def cased(self) -> StringColumn:
+        return self._cased
 
 
 def _splits(parts: tuple[str, ...]) -> bool:

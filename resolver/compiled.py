@@ -41,30 +41,30 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from operator import ge
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, cast
 
 from .aliases import Compiled, compile_gazetteer, country_words
 from .candidates import CandidateIndex, Tables
 from .columns import AliasColumns, EntityColumn, HashedTable, StringColumn, pack_aliases, pack_strings, pack_table
 from .errors import GazetteerError, Problem, ResolverError
 from .gazetteer import ID_PATTERN, Gazetteer, default_gazetteer_dir, load_gazetteer
-from .model import Entity, Role
+from .model import Entity, EntityFacts, Role
 from .normalize import Normalizer, default_normalizer
 from .rules import RULES_DIR, Pattern, RuleSet, VariantClass, default_rules
 
 FORMAT = "resolver-index"
 _PACKAGE = Path(__file__).resolve().parent
-FORMAT_VERSION = 3  # 2: the neighbour table is stored; 3: every table is stored as columns, read in place
+FORMAT_VERSION = 4  # 2: the neighbour table is stored; 3: every table is stored as columns, read in place; 4: entity facts
 _MAGIC = b'{"format": "resolver-index"'
 MAX_HEADER = 4096
 _READ_WHOLE = 20_000  # searchable forms up to which a loaded index is read into plain objects
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024 * 1024  # a header that claims more is not believed
 _ALIGN = 8
-_Bytes: TypeAlias = "array[int] | bytes | memoryview"  # a section as written
+_Bytes: TypeAlias = "array[int] | array[float] | bytes | memoryview"  # a section as written
 _Column: TypeAlias = "array[int] | memoryview"  # a section as read: numbers, or the bytes of a blob
 #: The binary sections of a format-3 payload, in file order, with the type of their items
 #: (``array`` type codes; "B": bytes). ``X_offsets`` are the string offsets of the blob ``X``.
-SECTIONS: tuple[tuple[str, Literal["B", "I", "i", "Q"]], ...] = (
+SECTIONS: tuple[tuple[str, Literal["B", "I", "i", "Q", "d"]], ...] = (
     ("alias_entity", "I"), ("alias_flags", "B"), ("alias_family", "i"), ("alias_sizes", "I"),
     ("alias_texts_offsets", "I"), ("alias_texts", "B"), ("alias_keys_offsets", "I"), ("alias_keys", "B"),
     ("alias_cased_offsets", "I"), ("alias_cased", "B"),
@@ -72,6 +72,7 @@ SECTIONS: tuple[tuple[str, Literal["B", "I", "i", "Q"]], ...] = (
     ("parts_offsets", "I"), ("parts", "B"), ("part_hashes", "Q"), ("posting_offsets", "I"), ("posting_items", "I"),
     ("neighbours", "Q"),
     ("entity_ids", "B"), ("entities_offsets", "I"), ("entities", "B"),
+    ("entity_names_offsets", "I"), ("entity_names", "B"), ("entity_types", "I"), ("entity_countries", "I"), ("entity_priors", "d"),
 )  # fmt: skip
 
 
@@ -149,6 +150,14 @@ def _sections(compiled: Compiled) -> tuple[dict[str, Any], dict[str, _Bytes]]:
     ids = [e.id for e in g.entities]
     columns["entity_ids"] = "\n".join(ids).encode("utf-8")
     columns["entities_offsets"], columns["entities"] = pack_strings(_entity_json(e) for e in g.entities)
+    facts = compiled.facts if compiled.facts is not None else EntityFacts.of(g.entities)
+    countries = ["", *sorted({c for c in facts.countries if c})]  # 0: none
+    number = {c: i for i, c in enumerate(countries)}
+    columns["entity_names_offsets"], columns["entity_names"] = pack_strings(facts.names)
+    kind = {t: i for i, t in enumerate(g.types)}
+    columns["entity_types"] = array("I", [kind[t] for t in facts.types])
+    columns["entity_countries"] = array("I", [number[c or ""] for c in facts.countries])
+    columns["entity_priors"] = array("d", facts.priors)
     meta = {
         "gazetteer": {"name": g.name, "version": g.version, "types": list(g.types), "source": g.source,
                       "redirects": dict(g.redirects), "entities": len(ids)},
@@ -158,6 +167,7 @@ def _sections(compiled: Compiled) -> tuple[dict[str, Any], dict[str, _Bytes]]:
         "country_words": dict(words),
         "alias_kinds": kinds,
         "split_aliases": split,
+        "countries": countries,
     }  # fmt: skip
     return meta, columns
 
@@ -311,7 +321,7 @@ def _columns(data: memoryview, meta: dict[str, Any]) -> dict[str, _Column]:
         if typecode == "B":
             out[name] = raw
         elif sys.byteorder == "little":
-            out[name] = raw.cast(typecode)  # a ValueError when the size is not a whole number of items
+            out[name] = cast(memoryview, raw.cast(typecode))  # a ValueError when the size is not a whole number of items
         else:
             numbers = array(typecode, raw.tobytes())
             numbers.byteswap()
@@ -387,6 +397,18 @@ def _entity_parser(types: tuple[str, ...], label: str) -> Callable[[str, str], E
     return parse
 
 
+def _facts(columns: dict[str, _Column], meta: dict[str, Any], ids: list[str], types: tuple[str, ...]) -> EntityFacts:
+    """The entity facts of an index, checked: one of each per entity, each type and country one of those named."""
+    kinds, where, priors = columns["entity_types"], columns["entity_countries"], columns["entity_priors"]
+    countries = [c or None for c in _strings_list(meta["countries"])]
+    if not len(kinds) == len(where) == len(priors) == len(ids):
+        raise ValueError("entity facts of different lengths")
+    if ids and (max(kinds) >= len(types) or max(where) >= len(countries) or not all(0.0 <= p <= 1.0 for p in priors)):
+        raise ValueError("an entity's type, country or prior is out of range")
+    names = _strings(columns, "entity_names", len(ids))
+    return EntityFacts(ids, names, [types[k] for k in kinds], [countries[c] for c in where], list(priors))
+
+
 def _compiled_from(meta: dict[str, Any], columns: dict[str, _Column], label: str) -> Compiled:
     """A compiled gazetteer over the sections of an index: their sizes and the numbers that point
     elsewhere (entities, aliases, kinds, family names) are checked here, so no lookup fails later."""
@@ -399,6 +421,7 @@ def _compiled_from(meta: dict[str, Any], columns: dict[str, _Column], label: str
     if len(ids) != n_entities or len(set(ids)) != len(ids):
         raise ValueError("duplicate or missing entity ids")
     entities = EntityColumn(ids, _strings(columns, "entities", len(ids)), _entity_parser(types, label))
+    facts = _facts(columns, meta, ids, types)
     gazetteer = Gazetteer(entities, dict(g["redirects"]), g["name"], g["version"], types, g["source"] or label)
 
     entity, flags, family, sizes = (columns[f"alias_{name}"] for name in ("entity", "flags", "family", "sizes"))
@@ -420,13 +443,13 @@ def _compiled_from(meta: dict[str, Any], columns: dict[str, _Column], label: str
         # few milliseconds, and every later look-up is then a dict's, not a view's
         records = tuple(aliases)
         index = CandidateIndex(records, tables=CandidateIndex.build(records, neighbours=columns["neighbours"]))
-        return Compiled(replace(gazetteer, entities=tuple(entities)), normalizer, records, collisions, index, words)
+        return Compiled(replace(gazetteer, entities=tuple(entities)), normalizer, records, collisions, index, words, facts)
     exact = _table(_strings(columns, "exact_keys"), columns["exact_hashes"], columns["exact_offsets"], columns["exact_items"], n)
     parts = _strings(columns, "parts")
     postings = _table(parts, columns["part_hashes"], columns["posting_offsets"], columns["posting_items"], n)
     index = CandidateIndex(aliases, tables=Tables(exact, postings, parts, postings.lists, columns["neighbours"], aliases.sizes,
                                                   aliases.keys))  # fmt: skip
-    return Compiled(gazetteer, normalizer, aliases, collisions, index, words)
+    return Compiled(gazetteer, normalizer, aliases, collisions, index, words, facts)
 
 
 # -- the cache of the embedded default gazetteer -------------------------------------------------------

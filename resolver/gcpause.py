@@ -8,7 +8,7 @@ duration (reference counting still frees what is dropped) saves a third of a bui
 
 from __future__ import annotations
 
-__all__ = ["gc_paused"]
+__all__ = ["gc_paused", "pause", "resume"]
 
 import gc
 from collections.abc import Iterator
@@ -25,3 +25,18 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def pause() -> bool:
+    """Pause the collector, allocating nothing before (a ``with gc_paused()`` makes objects first,
+    and may so set off a collection of the whole heap, the caller's included, at its start);
+    returns whether it ran, for :func:`resume`."""
+    enabled = gc.isenabled()
+    gc.disable()
+    return enabled
+
+
+def resume(enabled: bool) -> None:
+    """Let the collector run again if it ran before :func:`pause`."""
+    if enabled:
+        gc.enable()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["Comparison", "Entity", "Explanation", "Match", "Role", "Step"]
+__all__ = ["Comparison", "Entity", "EntityFacts", "Explanation", "Match", "Role", "Step"]
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,32 @@ class Step:
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.before!r} -> {self.after!r}"
+
+
+class EntityFacts(NamedTuple):
+    """What scoring and ranking read of each entity, as columns (by entity number): a large loaded
+    index stores them so, and no entity is made (its JSON parsed) to read them."""
+
+    ids: Sequence[str]
+    names: Sequence[str]
+    types: Sequence[str]
+    countries: Sequence[str | None]
+    priors: Sequence[float]
+
+    @classmethod
+    def of(cls, entities: Iterable[Entity]) -> EntityFacts:
+        ids: list[str] = []
+        names: list[str] = []
+        types: list[str] = []
+        countries: list[str | None] = []
+        priors: list[float] = []
+        for e in entities:
+            ids.append(e.id)
+            names.append(e.name)
+            types.append(e.type)
+            countries.append(e.country)
+            priors.append(e.prior)
+        return cls(ids, names, types, countries, priors)
 
 
 @dataclass(frozen=True)

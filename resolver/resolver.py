@@ -14,18 +14,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from . import gcpause
 from .aliases import Compiled, compile_gazetteer, country_words, is_case_sensitive
 from .candidates import AliasRecord, CandidateIndex
 from .compiled import is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
 from .gcpause import gc_paused
-from .model import Comparison, Entity, Explanation, Match
+from .model import Comparison, Entity, EntityFacts, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
-from .scoring import METHOD, Scored, compare
+from .scoring import METHOD, PART_MATCH, Scored, compare, token_similarities
 from .scoring import clear_caches as clear_scoring_caches
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ DEFAULT_THRESHOLD = 0.8
 DEFAULT_MARGIN = 0.05
 _ACRONYM_SCORE = 0.95
 _CASE_SENSITIVE_SCORE = 0.95
+_CANDIDATES = 5  # aliases the index proposes for scoring, by default
+_CHUNK = 2000  # names whose candidates resolve_many looks up together
 
 
 def _case_ok(query: tuple[str, ...], alias: tuple[str, ...]) -> bool:
@@ -98,12 +102,14 @@ class Resolver:
         self._country_words: Mapping[str, str] = (
             built.country_words if built.country_words is not None else country_words(built.aliases, self.entities)
         )
-        self.compiled = replace(built, index=self.index, country_words=self._country_words)  # saved with the index
+        self._facts = built.facts if built.facts is not None else EntityFacts.of(self.entities)
+        self.compiled = replace(built, index=self.index, country_words=self._country_words, facts=self._facts)  # saved with the index
 
-    def _own_country_words(self, tokens: tuple[str, ...], entity: Entity) -> set[str]:
-        if not entity.country or entity.type == "location" or len(tokens) < 2:
+    def _own_country_words(self, tokens: tuple[str, ...], e_idx: int) -> set[str]:
+        country = self._facts.countries[e_idx]
+        if not country or self._facts.types[e_idx] == "location" or len(tokens) < 2:
             return set()
-        own = {t for t in tokens if self._country_words.get(t) == entity.country}
+        own = {t for t in tokens if self._country_words.get(t) == country}
         return own if len(own) < len(tokens) else set()
 
     # -- construction ------------------------------------------------------------------------------
@@ -142,14 +148,20 @@ class Resolver:
 
     def _scored(self, name: str, limit: int = 50, titled: bool = False) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
         qk = self.normalizer.key(name)
+        q_alt = _as_spelled(qk.surface, qk.tokens)
+        return qk, self._ranked(qk, q_alt, self.index.lookup(qk.tokens, limit, q_alt), titled)
+
+    def _ranked(
+        self, qk: NameKey, q_alt: tuple[str, ...] | None, found: Iterable[int], titled: bool = False
+    ) -> list[tuple[float, int, AliasRecord, Any]]:
+        """The entities of the aliases ``found`` for a query, scored, best first."""
         # "is", "un", "dawn": only a same-case alias will do; but after a title ("Director Burns") a
         # common word of three letters or more is a name
         weak_query = is_case_sensitive(qk, self.normalizer) and not (titled and len("".join(qk.surface)) > 2)
-        q_alt = _as_spelled(qk.surface, qk.tokens)
         q_written = " ".join(qk.surface)
         best: dict[int, tuple[float, AliasRecord, Any]] = {}
         order: dict[int, tuple[float, float, bool]] = {}  # entity -> (score, likeness as written, by its own name)
-        for a_idx in self.index.lookup(qk.tokens, limit, q_alt):
+        for a_idx in found:
             rec = self.index.aliases[a_idx]
             if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
                 continue
@@ -165,11 +177,7 @@ class Resolver:
             if rec.entity not in order or rank > order[rec.entity]:
                 best[rec.entity] = (scored[0], rec, scored[1:])
                 order[rec.entity] = rank
-        ranked = sorted(
-            ((score, e_idx, rec, detail) for e_idx, (score, rec, detail) in best.items()),
-            key=lambda t: (*(-x for x in order[t[1]]), -self.entities[t[1]].prior, self.entities[t[1]].id),
-        )
-        return qk, ranked
+        return self._sorted(best, order)
 
     def _score_alias(
         self, qk: NameKey, q_alt: tuple[str, ...] | None, rec: AliasRecord, alt: tuple[str, ...] | None
@@ -182,15 +190,14 @@ class Resolver:
             value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE
             detail = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
             return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
-        entity = self.entities[rec.entity]
-        person = entity.type == "person"
+        person = self._facts.types[rec.entity] == "person"
         s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
-        own = self._own_country_words(qk.tokens, entity)
+        own = self._own_country_words(qk.tokens, rec.entity)
         if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
             rest = tuple(t for t in qk.tokens if t not in own)
             s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
             if s2.score > s.score:
-                note = f"'{' '.join(sorted(own))}' names the entity's own country ({entity.country}): set aside"
+                note = f"'{' '.join(sorted(own))}' names the entity's own country ({self._facts.countries[rec.entity]}): set aside"
                 s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
         return s.score, s, s.notes
 
@@ -213,14 +220,24 @@ class Resolver:
         """The first alias of ``entity_id`` written ``text``, found among the aliases of its key."""
         for a_idx in self.index.exact.get(self.normalizer.key(text).key, ()):
             rec = self.index.aliases[a_idx]
-            if rec.text == text and self.entities[rec.entity].id == entity_id:
+            if rec.text == text and self._facts.ids[rec.entity] == entity_id:
                 return rec
         raise KeyError((entity_id, text))
 
-    def _match(self, name: str, qk: NameKey, score: float, e_idx: int, rec: AliasRecord, detail: Any) -> Match:
-        entity = self.entities[e_idx]
-        return Match(entity.id, entity.name, entity.type, round(score, 6), name, rec.text,
-                     lambda: self._explain(name, qk, rec, detail), notes=tuple(detail[1]))  # fmt: skip
+    def _match(self, name: str, qk: NameKey, score: float, e_idx: int, alias: AliasRecord | int, detail: Any) -> Match:
+        # (an alias scored together with others, by `_ranked_one_word`, comes as its number, with no
+        # detail: its record is made now, and its comparisons when it is explained; it has no notes)
+        rec = self.index.aliases[alias] if isinstance(alias, int) else alias
+        facts = self._facts
+
+        def explain() -> Explanation:
+            if detail is None:
+                scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), rec, _as_spelled(rec.cased, rec.tokens))
+                return self._explain(name, qk, rec, scored[1:] if scored is not None else ((), ()))
+            return self._explain(name, qk, rec, detail)
+
+        return Match(facts.ids[e_idx], facts.names[e_idx], facts.types[e_idx], round(score, 6), name, rec.text, explain,
+                     notes=tuple(detail[1]) if detail is not None else ())  # fmt: skip
 
     def _explain(self, name: str, qk: NameKey, rec: AliasRecord, detail: Any) -> Explanation:
         comparisons, notes = detail
@@ -257,7 +274,7 @@ class Resolver:
             return None
         ranked = sorted(
             ((v, e, rec, d) for e, (v, rec, d) in best.items()),
-            key=lambda t: (-t[0], -self.entities[t[1]].prior, self.entities[t[1]].id),
+            key=lambda t: (-t[0], -self._facts.priors[t[1]], self._facts.ids[t[1]]),
         )
         return self._decide(text, qk, ranked, self.threshold)
 
@@ -269,7 +286,7 @@ class Resolver:
         return [self._match(name, qk, *item) for item in ranked[:k] if item[0] > 0]
 
     def resolve(
-        self, name: str, *, threshold: float | None = None, candidates: int = 20, titled: bool = False
+        self, name: str, *, threshold: float | None = None, candidates: int = _CANDIDATES, titled: bool = False
     ) -> Match | None:
         """The entity ``name`` refers to, or None when no entity scores at least the threshold.
 
@@ -307,17 +324,106 @@ class Resolver:
         ``jobs`` > 1 (0: one per core) resolves them in that many processes forked from this one, which
         share this resolver's index in memory instead of loading their own (see :mod:`resolver.parallel`).
         """
-        from . import parallel
+        paused = gcpause.pause()
+        try:
+            from . import parallel
 
-        names = list(names)
-        distinct = list(dict.fromkeys(names))
-        if parallel.workers(jobs, len(distinct)) > 1:
-            found = parallel.map_shared(self, _resolve_chunk, distinct, jobs, threshold)
+            names = list(names)
+            distinct = list(dict.fromkeys(names))
+            if parallel.workers(jobs, len(distinct)) > 1:
+                found = parallel.map_shared(self, _resolve_chunk, distinct, jobs, threshold)
+            else:
+                found = self._resolve_all(distinct, threshold)
             done = dict(zip(distinct, found, strict=True))
-        else:
-            with gc_paused():
-                done = {name: self.resolve(name, threshold=threshold) for name in distinct}
-        return [done[name] for name in names]
+            return [done[name] for name in names]
+        finally:
+            gcpause.resume(paused)
+
+    def _resolve_all(self, names: Sequence[str], threshold: float | None) -> list[Match | None]:
+        """:meth:`resolve` of each name; the candidates of a large gazetteer's names are looked up
+        together, a chunk at a time (`CandidateIndex.lookup_many`: the same candidates, found faster)."""
+        if not self.index.batched:
+            return [self.resolve(name, threshold=threshold) for name in names]
+        limit = self.threshold if threshold is None else threshold
+        out: list[Match | None] = []
+        for start in range(0, len(names), _CHUNK):
+            chunk = names[start : start + _CHUNK]
+            keys = [self.normalizer.key(name) for name in chunk]
+            alts = [_as_spelled(qk.surface, qk.tokens) for qk in keys]
+            found = self.index.lookup_many([(qk.tokens, alt) for qk, alt in zip(keys, alts, strict=True)], _CANDIDATES)
+            ranked = self._ranked_together(keys, alts, found)
+            out += [self._decide(name, qk, r, limit) for name, qk, r in zip(chunk, keys, ranked, strict=True)]
+        return out
+
+    def _ranked_together(
+        self, keys: list[NameKey], alts: list[tuple[str, ...] | None], found: list[list[int]]
+    ) -> list[list[tuple[float, int, Any, Any]]]:
+        """`_ranked` of many queries. A one-word query against a one-word alias of an entity other than
+        a person, with no case rule (most pairs of a gazetteer of places) is scored here for all
+        pairs at once with NumPy and rapidfuzz (`token_similarities`: the one-word case of `compare`),
+        its record made only if it is matched, its comparisons only if the match is explained; every
+        other pair as `_ranked` scores it."""
+        import numpy as np
+
+        owner = np.repeat(np.arange(len(keys)), [len(ids) for ids in found])
+        ids = np.fromiter((i for ids in found for i in ids), dtype=np.int64, count=len(owner))
+        entity, case, is_name, one_part, key, cased = self.index.alias_columns(np, ids)
+        types = self._facts.types
+        weak = [is_case_sensitive(qk, self.normalizer) for qk in keys]  # see `_ranked`
+        one_word = np.array([len(qk.tokens) == 1 and not w for qk, w in zip(keys, weak, strict=True)], dtype=bool)
+        fits = np.flatnonzero(one_word[owner] & one_part & ~case & np.array([types[e] != "person" for e in entity.tolist()], dtype=bool))
+        score = np.zeros(len(ids))
+        written = np.zeros(len(ids))
+        if len(fits):
+            query = [keys[q].tokens[0] for q in owner[fits].tolist()]
+            query_spelled = [(alts[q] or keys[q].tokens)[0] for q in owner[fits].tolist()]
+            alias = [key[j] for j in fits.tolist()]
+            spelled = [cased[j].lower() for j in fits.tolist()]
+            sim = token_similarities(np, query, alias)
+            again = np.flatnonzero((sim < 1.0) & np.array(
+                [qs != q or s != k for q, qs, k, s in zip(query, query_spelled, alias, spelled, strict=True)], dtype=bool))  # fmt: skip
+            if len(again):
+                more = token_similarities(np, [query_spelled[i] for i in again.tolist()], [spelled[i] for i in again.tolist()])
+                sim[again] = np.maximum(sim[again], more)
+            score[fits] = np.where(sim >= PART_MATCH, np.minimum(1.0, sim), 0.0)
+            surfaces = [keys[q].surface[0] for q in owner[fits].tolist()]
+            written[fits] = process.cpdist(surfaces, spelled, scorer=Indel.normalized_similarity, dtype=np.float64)
+        fit = np.zeros(len(ids), dtype=bool)
+        fit[fits] = True
+        out: list[list[tuple[float, int, Any, Any]]] = []
+        rows = zip(ids.tolist(), entity.tolist(), fit.tolist(), score.tolist(), written.tolist(), is_name.tolist(), strict=True)
+        for q, qk in enumerate(keys):
+            best: dict[int, tuple[float, Any, Any]] = {}
+            order: dict[int, tuple[float, float, bool]] = {}
+            scored: tuple[float, Any]
+            for _ in found[q]:
+                i, e, by_columns, value, like, own_name = next(rows)
+                if by_columns:
+                    scored, rec, rank = (value, None), i, (round(value, 6), like, own_name)
+                else:  # as `_ranked` does
+                    rec = self.index.aliases[i]
+                    if weak[q] and not rec.case_sensitive and rec.cased != qk.cased:
+                        continue
+                    alt = _as_spelled(rec.cased, rec.tokens)
+                    got = self._score_alias(qk, alts[q], rec, alt)
+                    if got is None:
+                        continue
+                    scored = (got[0], got[1:])
+                    rank = (round(got[0], 6), Indel.normalized_similarity(" ".join(qk.surface), " ".join(alt or rec.tokens)), rec.kind == "name")
+                if e not in order or rank > order[e]:
+                    best[e], order[e] = (scored[0], rec, scored[1]), rank
+            out.append(self._sorted(best, order))
+        return out
+
+    def _sorted(
+        self, best: dict[int, tuple[float, Any, Any]], order: dict[int, tuple[float, float, bool]]
+    ) -> list[tuple[float, int, Any, Any]]:
+        """The entities of ``best`` by their ranks in ``order``, then by prior and ID."""
+        priors, entity_ids = self._facts.priors, self._facts.ids
+        return sorted(
+            ((score, e, rec, detail) for e, (score, rec, detail) in best.items()),
+            key=lambda t: (*(-x for x in order[t[1]]), -priors[t[1]], entity_ids[t[1]]),
+        )
 
     @property
     def annotator(self) -> Annotator:
@@ -360,7 +466,7 @@ class Resolver:
 
 
 def _resolve_chunk(r: Resolver, names: list[str], threshold: float | None) -> list[Match | None]:
-    return [r.resolve(name, threshold=threshold) for name in names]
+    return r._resolve_all(names, threshold)
 
 
 def _annotate_chunk(r: Resolver, texts: list[str], unresolved: bool) -> list[list[Mention]]:

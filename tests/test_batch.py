@@ -1,0 +1,127 @@
+"""Many names at once over a large gazetteer: `resolve_many` looks up the candidates of all its names
+together on arrays (`CandidateIndex.lookup_many`) and scores their one-word pairs together
+(`Resolver._ranked_together`). Both are shortcuts: these tests hold them to giving exactly what
+`resolve` gives one name at a time, through the dicts of a small table and the long way of scoring."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from resolver import Match, Resolver
+from resolver.candidates import _Arrays
+from resolver.model import EntityFacts
+from resolver.resolver import _as_spelled
+from resolver.scoring import _by_parts, compare, token_similarities, token_similarity
+
+
+def _typos(names: list[str], seed: int) -> list[str]:
+    """Each name with one random edit: a letter dropped, doubled, changed, or two swapped."""
+    rng = random.Random(seed)
+    out = []
+    for name in names:
+        i = rng.randrange(len(name))
+        op = rng.choice("dxst")
+        if op == "d":
+            out.append(name[:i] + name[i + 1 :])
+        elif op == "x":
+            out.append(name[: i + 1] + name[i:])
+        elif op == "s":
+            out.append(name[:i] + rng.choice("aeiouklmnrst") + name[i + 1 :])
+        else:
+            out.append(name[:i] + name[i + 1 : i + 2] + name[i : i + 1] + name[i + 2 :])
+    return out
+
+
+def _queries(cities: list[dict[str, Any]]) -> list[str]:
+    names = [rec["name"] for rec in cities[::7]]
+    aliases = [a for rec in cities[::41] for a in rec["aliases"][:4]]
+    odd = ["", "x", "A B", "San", "Santa Cruz", "St. Louis", "new york city", "SAO PAULO", "Bit", "Body", "is", "The Hague"]
+    return [*names, *_typos(names, 3), *aliases, *_typos(aliases, 4), *odd]
+
+
+def _arrays(r: Resolver) -> Resolver:
+    """``r`` with its index searched on arrays, as a large table is (its dicts set aside)."""
+    r.index._np = _Arrays.of(r.index)
+    assert r.index.batched
+    return r
+
+
+def _outcome(m: Match | None) -> Any:
+    if m is None:
+        return None
+    return (m.id, m.name, m.type, m.score, m.alias, m.ambiguous, m.notes, [(a.id, a.score, a.alias, a.notes) for a in m.alternatives])
+
+
+@pytest.fixture(scope="module")
+def built(geonames_cities: list[dict[str, Any]]) -> Resolver:
+    return Resolver.from_records(geonames_cities)
+
+
+def test_lookup_many_proposes_what_lookup_proposes(built: Resolver, geonames_cities: list[dict[str, Any]]) -> None:
+    index = built.index
+    assert not index.batched, "8000 cities make a small table: lookup goes through its dicts"
+    keys = [built.normalizer.key(q) for q in _queries(geonames_cities)]
+    asked = [(k.tokens, _as_spelled(k.surface, k.tokens)) for k in keys]
+    for limit in (1, 5, 20):
+        expected = [index.lookup(tokens, limit, spelled) for tokens, spelled in asked]
+        assert sum(map(len, expected)) > len(asked), "most names find candidates"
+        assert index.lookup_many(asked, limit) == expected
+    assert index.lookup_many([], 5) == []
+
+
+@pytest.mark.parametrize("threshold", [None, 0.0])
+def test_resolve_many_on_arrays_resolves_as_resolve(
+    built: Resolver, geonames_cities: list[dict[str, Any]], threshold: float | None
+) -> None:
+    queries = _queries(geonames_cities)
+    expected = [built.resolve(q, threshold=threshold) for q in queries]
+    assert sum(m is not None for m in expected) > len(queries) // 2
+    r = _arrays(Resolver.from_records(geonames_cities))
+    got = r.resolve_many(queries, threshold=threshold)
+    assert [_outcome(m) for m in got] == [_outcome(m) for m in expected]
+    # a match scored with the others is explained as one scored alone
+    for m, e in zip(got, expected, strict=True):
+        if m is not None and e is not None:
+            assert m.explanation == e.explanation
+
+
+def test_a_loaded_index_searched_on_arrays_resolves_as_built(
+    built: Resolver, geonames_cities: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("resolver.compiled._READ_WHOLE", 0)  # through the index's columns, not plain objects
+    built.save_index(tmp_path / "cities.rindex")
+    loaded = _arrays(Resolver.from_path(tmp_path / "cities.rindex"))
+    assert loaded.compiled.facts is not None and EntityFacts(*map(list, loaded.compiled.facts)) == EntityFacts.of(built.entities)
+    queries = _queries(geonames_cities)
+    expected = [_outcome(built.resolve(q, threshold=0.0)) for q in queries]
+    assert [_outcome(m) for m in loaded.resolve_many(queries, threshold=0.0)] == expected
+    assert [_outcome(loaded.resolve(q, threshold=0.0)) for q in queries[:300]] == expected[:300]
+
+
+# -- the one-word case of scoring, done many pairs at once --------------------------------------------
+_PART = st.text(alphabet="abcdeiklmnorsštuzé", min_size=1, max_size=9)
+
+
+@given(st.lists(st.tuples(_PART, _PART), min_size=1, max_size=30))
+@example([("a", "a"), ("a", "ab"), ("b", "ab"), ("hamid", "hameed"), ("kosikha", "kosikah"), ("smith", "smyth")])
+def test_token_similarities_are_token_similarity(pairs: list[tuple[str, str]]) -> None:
+    a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    assert token_similarities(np, a, b).tolist() == [token_similarity(x, y)[0] for x, y in pairs]
+
+
+@given(_PART, _PART, st.none() | _PART, st.none() | _PART)
+@example("marseille", "marseile", None, None)
+@example("kiev", "kyiv", "kiev", "kyjiv")
+def test_one_word_against_one_word_scores_as_the_long_way(q: str, a: str, q_alt: str | None, alt: str | None) -> None:
+    got = compare((q,), (a,), person=False, q_alt=None if q_alt is None else (q_alt,), alt=None if alt is None else (alt,))
+    long = _by_parts((q,), (a,), False, None, None if alt is None else (alt,), None if q_alt is None else (q_alt,))
+    if (q,) == (a,):
+        long = got  # (equal keys are decided before either)
+    assert (got.score, got.pairs, got.notes, got.whole) == (long.score, long.pairs, long.notes, long.whole)

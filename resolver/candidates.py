@@ -328,6 +328,11 @@ class CandidateIndex:
         cased = _strings_at(np, self.aliases.cased, ids)  # type: ignore[attr-defined]
         return entity, case, is_name, (size == 1) & whole, self._keys_at(np, ids), cased
 
+    def alias_text(self, i: int) -> str:
+        """The text of alias ``i`` (from a loaded index's column, without making its record)."""
+        texts = getattr(self.aliases, "texts", None)
+        return texts[i] if texts is not None else self.aliases[i].text
+
     def _keys_at(self, np: Any, indices: Any) -> list[str]:
         keys = self._keys
         return _strings_at(np, keys, indices) if keys is not None else [self.aliases[i].key for i in indices.tolist()]

@@ -227,6 +227,10 @@ class AliasColumns(_View[AliasRecord]):
                 np.frombuffer(self.sizes, dtype=np.uint32)[ids], whole)  # fmt: skip
 
     @property
+    def texts(self) -> StringColumn:
+        return self._texts
+
+    @property
     def kinds(self) -> Sequence[str]:
         return self._kinds
 

@@ -225,19 +225,23 @@ class Resolver:
         raise KeyError((entity_id, text))
 
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, alias: AliasRecord | int, detail: Any) -> Match:
-        # (an alias scored together with others, by `_ranked_one_word`, comes as its number, with no
-        # detail: its record is made now, and its comparisons when it is explained; it has no notes)
-        rec = self.index.aliases[alias] if isinstance(alias, int) else alias
         facts = self._facts
+        if isinstance(alias, int):
+            # scored together with others (`_ranked_together`): it comes as its number, with no detail
+            # (one word against one word has no notes); its record and comparisons are made when it
+            # is explained
+            number = alias
 
-        def explain() -> Explanation:
-            if detail is None:
+            def again() -> Explanation:
+                rec = self.index.aliases[number]
                 scored = self._score_alias(qk, _as_spelled(qk.surface, qk.tokens), rec, _as_spelled(rec.cased, rec.tokens))
                 return self._explain(name, qk, rec, scored[1:] if scored is not None else ((), ()))
-            return self._explain(name, qk, rec, detail)
 
-        return Match(facts.ids[e_idx], facts.names[e_idx], facts.types[e_idx], round(score, 6), name, rec.text, explain,
-                     notes=tuple(detail[1]) if detail is not None else ())  # fmt: skip
+            return Match(facts.ids[e_idx], facts.names[e_idx], facts.types[e_idx], round(score, 6), name,
+                         self.index.alias_text(number), again)  # fmt: skip
+        rec = alias
+        return Match(facts.ids[e_idx], facts.names[e_idx], facts.types[e_idx], round(score, 6), name, rec.text,
+                     lambda: self._explain(name, qk, rec, detail), notes=tuple(detail[1]))  # fmt: skip
 
     def _explain(self, name: str, qk: NameKey, rec: AliasRecord, detail: Any) -> Explanation:
         comparisons, notes = detail
@@ -317,9 +321,11 @@ class Resolver:
         return Match(top.id, top.name, top.type, top.score, top.query, top.alias, explain, True, alternatives, top.notes)
 
     def resolve_many(
-        self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None, jobs: int = 1
-    ) -> list[Match | None]:
-        """:meth:`resolve` for many names, in the same order; each distinct name is resolved once.
+        self, names: Sequence[str] | Iterable[str], *, threshold: float | None = None, jobs: int = 1,
+        candidates: int = _CANDIDATES,
+    ) -> list[Match | None]:  # fmt: skip
+        """:meth:`resolve` for many names, in the same order; each distinct name is resolved once
+        (``threshold`` and ``candidates`` as for :meth:`resolve`).
 
         ``jobs`` > 1 (0: one per core) resolves them in that many processes forked from this one, which
         share this resolver's index in memory instead of loading their own (see :mod:`resolver.parallel`).
@@ -331,26 +337,26 @@ class Resolver:
             names = list(names)
             distinct = list(dict.fromkeys(names))
             if parallel.workers(jobs, len(distinct)) > 1:
-                found = parallel.map_shared(self, _resolve_chunk, distinct, jobs, threshold)
+                found = parallel.map_shared(self, _resolve_chunk, distinct, jobs, threshold, candidates)
             else:
-                found = self._resolve_all(distinct, threshold)
+                found = self._resolve_all(distinct, threshold, candidates)
             done = dict(zip(distinct, found, strict=True))
             return [done[name] for name in names]
         finally:
             gcpause.resume(paused)
 
-    def _resolve_all(self, names: Sequence[str], threshold: float | None) -> list[Match | None]:
+    def _resolve_all(self, names: Sequence[str], threshold: float | None, candidates: int = _CANDIDATES) -> list[Match | None]:
         """:meth:`resolve` of each name; the candidates of a large gazetteer's names are looked up
         together, a chunk at a time (`CandidateIndex.lookup_many`: the same candidates, found faster)."""
         if not self.index.batched:
-            return [self.resolve(name, threshold=threshold) for name in names]
+            return [self.resolve(name, threshold=threshold, candidates=candidates) for name in names]
         limit = self.threshold if threshold is None else threshold
         out: list[Match | None] = []
         for start in range(0, len(names), _CHUNK):
             chunk = names[start : start + _CHUNK]
             keys = [self.normalizer.key(name) for name in chunk]
             alts = [_as_spelled(qk.surface, qk.tokens) for qk in keys]
-            found = self.index.lookup_many([(qk.tokens, alt) for qk, alt in zip(keys, alts, strict=True)], _CANDIDATES)
+            found = self.index.lookup_many([(qk.tokens, alt) for qk, alt in zip(keys, alts, strict=True)], candidates)
             ranked = self._ranked_together(keys, alts, found)
             out += [self._decide(name, qk, r, limit) for name, qk, r in zip(chunk, keys, ranked, strict=True)]
         return out
@@ -465,8 +471,8 @@ class Resolver:
         return (compare(ka.tokens, kb.tokens, person=person).score + compare(kb.tokens, ka.tokens, person=person).score) / 2
 
 
-def _resolve_chunk(r: Resolver, names: list[str], threshold: float | None) -> list[Match | None]:
-    return r._resolve_all(names, threshold)
+def _resolve_chunk(r: Resolver, names: list[str], threshold: float | None, candidates: int) -> list[Match | None]:
+    return r._resolve_all(names, threshold, candidates)
 
 
 def _annotate_chunk(r: Resolver, texts: list[str], unresolved: bool) -> list[list[Mention]]:

@@ -136,7 +136,7 @@ class CandidateIndex:
         # where the table is small (the default gazetteer's), its forms themselves in a dict: a text
         # asks about thousands of words, most near no part, and a dict answers without hashing twice
         self._near: dict[str, tuple[int, ...]] | None = None
-        self._np: _Arrays | None = None  # a large table's arrays for lookup_many, made here: before the first query
+        self._np: _Arrays | None = None  # the arrays of lookup_many: a large table's made here, before the first query
         if len(self.neighbours) <= _SMALL_TABLE:
             near: defaultdict[str, list[int]] = defaultdict(list)
             for number, part in enumerate(self.parts):
@@ -249,7 +249,7 @@ class CandidateIndex:
         holds the parts as written (same length), also looked up where the rules rewrote them."""
         if not tokens:
             return []
-        if self.batched:  # a large table: the same search on arrays (see lookup_many)
+        if self.large:  # the same search on arrays (see lookup_many)
             return self.lookup_many([(tokens, spelled)], limit)[0]
         exact = self._exact(tokens)
         counts: defaultdict[int, float] = defaultdict(float)
@@ -302,9 +302,10 @@ class CandidateIndex:
 
     # -- the same search over many queries at once, on arrays (large tables) ---------------------------
     @property
-    def batched(self) -> bool:
-        """True for a large table, searched with :meth:`lookup_many` (a small one: with dicts)."""
-        return self._np is not None
+    def large(self) -> bool:
+        """True for a large table, searched with :meth:`lookup_many` even for one query (a small one:
+        with dicts, faster for one query; for many, `Resolver.resolve_many` takes lookup_many)."""
+        return self._near is None
 
     @property
     def _arrays(self) -> _Arrays:

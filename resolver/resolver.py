@@ -39,6 +39,7 @@ _ACRONYM_SCORE = 0.95
 _CASE_SENSITIVE_SCORE = 0.95
 _CANDIDATES = 5  # aliases the index proposes for scoring, by default
 _CHUNK = 2000  # names whose candidates resolve_many looks up together
+_MANY = 32  # from this many names on, resolve_many looks up their candidates together, whatever the table
 
 
 def _case_ok(query: tuple[str, ...], alias: tuple[str, ...]) -> bool:
@@ -346,9 +347,10 @@ class Resolver:
             gcpause.resume(paused)
 
     def _resolve_all(self, names: Sequence[str], threshold: float | None, candidates: int = _CANDIDATES) -> list[Match | None]:
-        """:meth:`resolve` of each name; the candidates of a large gazetteer's names are looked up
-        together, a chunk at a time (`CandidateIndex.lookup_many`: the same candidates, found faster)."""
-        if not self.index.batched:
+        """:meth:`resolve` of each name; the candidates of many names (or of any over a large table)
+        are looked up together, a chunk at a time (`CandidateIndex.lookup_many`: the same candidates,
+        found faster), and scored together where `_ranked_together` can."""
+        if len(names) < _MANY and not self.index.large:
             return [self.resolve(name, threshold=threshold, candidates=candidates) for name in names]
         limit = self.threshold if threshold is None else threshold
         out: list[Match | None] = []

@@ -15,7 +15,6 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolver import Match, Resolver
-from resolver.candidates import _Arrays
 from resolver.model import EntityFacts
 from resolver.resolver import _as_spelled
 from resolver.scoring import _by_parts, compare, token_similarities, token_similarity
@@ -47,9 +46,9 @@ def _queries(cities: list[dict[str, Any]]) -> list[str]:
 
 
 def _arrays(r: Resolver) -> Resolver:
-    """``r`` with its index searched on arrays, as a large table is (its dicts set aside)."""
-    r.index._np = _Arrays.of(r.index)
-    assert r.index.batched
+    """``r`` with its index searched on arrays even for one name, as a large table is (its dicts set aside)."""
+    r.index._near = None
+    assert r.index.large
     return r
 
 
@@ -66,7 +65,7 @@ def built(geonames_cities: list[dict[str, Any]]) -> Resolver:
 
 def test_lookup_many_proposes_what_lookup_proposes(built: Resolver, geonames_cities: list[dict[str, Any]]) -> None:
     index = built.index
-    assert not index.batched, "8000 cities make a small table: lookup goes through its dicts"
+    assert not index.large, "8000 cities make a small table: lookup goes through its dicts"
     keys = [built.normalizer.key(q) for q in _queries(geonames_cities)]
     asked = [(k.tokens, _as_spelled(k.surface, k.tokens)) for k in keys]
     for limit in (1, 5, 20):
@@ -83,8 +82,9 @@ def test_resolve_many_on_arrays_resolves_as_resolve(
     queries = _queries(geonames_cities)
     expected = [built.resolve(q, threshold=threshold) for q in queries]
     assert sum(m is not None for m in expected) > len(queries) // 2
-    r = _arrays(Resolver.from_records(geonames_cities))
-    got = r.resolve_many(queries, threshold=threshold)
+    r = Resolver.from_records(geonames_cities)
+    got = r.resolve_many(queries, threshold=threshold)  # (many names: looked up together, on arrays)
+    assert r.index._np is not None and not r.index.large
     assert [_outcome(m) for m in got] == [_outcome(m) for m in expected]
     # a match scored with the others is explained as one scored alone
     for m, e in zip(got, expected, strict=True):

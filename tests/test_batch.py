@@ -125,3 +125,15 @@ def test_one_word_against_one_word_scores_as_the_long_way(q: str, a: str, q_alt:
     if (q,) == (a,):
         long = got  # (equal keys are decided before either)
     assert (got.score, got.pairs, got.notes, got.whole) == (long.score, long.pairs, long.notes, long.whole)
+
+
+def test_many_names_over_the_default_gazetteer_resolve_as_one_by_one(resolver: Resolver) -> None:
+    # persons, case-sensitive forms, acronyms and common words: the pairs scored the long way
+    names = [n for e in resolver.entities for n in e.names]
+    queries = [*names, *_typos(names, 5), "", "x", "IS", "is", "Dawn", "dawn", "Pakistan ISI", "Russia's SVR",
+               "IVANOV, Sergei", "I.S.I.", "Служба внешней разведки", "Burns", "Sergei Lavrov", "UN", "un"]  # fmt: skip
+    for threshold in (None, 0.0):
+        expected = [resolver.resolve(q, threshold=threshold) for q in queries]
+        got = resolver.resolve_many(queries, threshold=threshold)
+        assert [_outcome(m) for m in got] == [_outcome(m) for m in expected]
+        assert all(m.explanation == e.explanation for m, e in zip(got, expected, strict=True) if m is not None and e is not None)

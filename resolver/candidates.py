@@ -368,7 +368,7 @@ class CandidateIndex:
         return out
 
     def _near_pairs(self, np: Any, plan: _Plan) -> tuple[Any, Any, Any]:
-        """(token, part, weight) of every part near a token (`near_parts`), by token and rising weight.
+        """(token, part, weight) of every part near a token (`near_parts`), by token.
         A part weighs 1 when it is the token (or its spelling), else 0.9 x its likeness to it."""
         table, offsets = self._arrays.table, self._arrays.offsets
         # the parts filed under the tokens' forms (one search for every distinct hash, in order: faster so)
@@ -395,10 +395,7 @@ class CandidateIndex:
         part_array = np.array(parts, dtype=object)
         for column in (0, 1):
             same |= part_array == np.array([w[column] for w in plan.words], dtype=object)[pair_token]
-        weight = np.where(same, 1.0, 0.9 * likeness)[near]
-        pair_token, pair_part = pair_token[near], pair_part[near]
-        order = np.lexsort((weight, pair_token))
-        return pair_token[order], pair_part[order], weight[order]
+        return pair_token[near], pair_part[near], np.where(same, 1.0, 0.9 * likeness)[near]
 
     def _pools(self, np: Any, plan: _Plan, pair_token: Any, pair_part: Any, weight: Any, limit: int) -> list[tuple[Any, Any, Any]]:
         """Per query, (query, aliases, counts) of the pool `lookup` ranks: its tokens taken rarest
@@ -425,7 +422,7 @@ class CandidateIndex:
                 aliases, weights = row_alias[a:b], row_weight[a:b]
                 if pool is None:  # the first token that finds anything: its best weight per alias
                     if pair_at[t + 1] - pair_at[t] > 1:  # (the aliases of one part are distinct)
-                        best[aliases] = weights  # in rising weight order: each alias keeps its best
+                        _keep_best(np, best, aliases, weights)
                         aliases = _distinct(np, aliases, last)
                         weights = best[aliases]
                     pool, found = aliases, weights
@@ -437,7 +434,7 @@ class CandidateIndex:
                 if token_size[t] > _COMMON:
                     confirm = counted[aliases]
                     aliases, weights = aliases[confirm], weights[confirm]
-                best[aliases] = weights
+                _keep_best(np, best, aliases, weights)
                 mine = _distinct(np, aliases, last)
                 counts[mine] += best[mine]
                 counted[mine] = True
@@ -501,6 +498,13 @@ class _Plan:
         for t, q in enumerate(self.token_query):
             out[q].append(t)
         return out
+
+
+def _keep_best(np: Any, best: Any, aliases: Any, weights: Any) -> None:
+    """``best[a]``: the highest of the ``weights`` of alias ``a`` among ``aliases`` (``best`` is
+    scratch space: other places keep what they held)."""
+    best[aliases] = 0.0
+    np.maximum.at(best, aliases, weights)  # (a plain assignment may keep any of an alias's weights)
 
 
 def _distinct(np: Any, values: Any, last: Any) -> Any:
@@ -576,7 +580,7 @@ class _Arrays(NamedTuple):
     items: Any  # (uint32)
     sizes: Any  # each alias's number of parts (uint32)
     number: Callable[[str], int]  # a part's number, or -1
-    scratch: tuple[Any, Any, Any, Any]  # for `_pools`: best weight, count, counted, last place
+    scratch: tuple[Any, Any, Any, Any]  # for `_pools`: best weight, count, counted, last place (see `_keep_best`, `_distinct`)
 
     @classmethod
     def of(cls, index: CandidateIndex) -> _Arrays:

@@ -99,7 +99,8 @@ def _forms(part: str) -> list[str]:
 
 def _whole(query: str, key: str) -> float:
     """How alike a query and an alias key are as whole strings: OSA similarity, or the Indel
-    similarity of their parts in sorted order when higher (a name written in another order)."""
+    similarity of their parts in sorted order when higher (a name written in another order).
+    `lookup_many` computes the same for many pairs at once."""
     return max(OSA.normalized_similarity(query, key), fuzz.token_sort_ratio(query, key) / 100)
 
 
@@ -342,7 +343,7 @@ class CandidateIndex:
         """:meth:`lookup` for many queries (``(tokens, spelled)`` each): the same steps and the same
         candidates, the parts of all queries looked up together with NumPy over arrays instead of one
         by one in dicts. A part found in the neighbour table is checked by its distance to the word
-        (`_near`), not against each form that found it."""
+        (`_near_many`), not against each form that found it."""
         import numpy as np
 
         plan = _Plan(self, queries)
@@ -514,18 +515,6 @@ def _distinct(np: Any, values: Any, last: Any) -> Any:
     return values[last[values] == places]
 
 
-def _near(part: str, word: str, code: str | None) -> bool:
-    """True when `near_parts` finds ``part`` for ``word`` (``code``: the word's Metaphone code; None
-    for a word looked up as it is, "" when its code was left out): one deletion apart (Indel
-    distance 1), two parts of one length that lose one letter each to become the same (distance 2),
-    or the same code."""
-    if code is None:
-        return part == word
-    if Indel.distance(part, word, score_cutoff=2) <= (2 if len(part) == len(word) else 1):
-        return True
-    return bool(code) and len(part) >= _MIN_FUZZY and metaphone_code(part) == code
-
-
 def _strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
     """The strings at ``indices`` (an array) of a list, or of a loaded index's string column, whose
     bytes are then gathered by NumPy, with a line feed after each, and decoded at once (when a string
@@ -546,8 +535,11 @@ def _strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
 
 
 def _near_many(np: Any, parts: list[str], pair_token: Any, plan: _Plan) -> tuple[Any, Any]:
-    """For each part and its token: `_near` (to the token or its spelling), and the better OSA
-    likeness of the part to either; the distances computed in C."""
+    """For each part and its token: whether `near_parts` finds the part for the token or its
+    spelling (a word looked up as it is finds itself; a word of 4 to 40 letters finds the parts one
+    deletion away, Indel distance 1, the parts of its length that lose one letter each to become the
+    same, distance 2, and the parts of its Metaphone code unless that code was left out), and the
+    better OSA likeness of the part to either; the distances computed in C."""
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     part_array = np.array(parts, dtype=object)
     near = np.zeros(len(parts), dtype=bool)

@@ -79,8 +79,8 @@ class Step:
 
 
 class EntityFacts(NamedTuple):
-    """What scoring and ranking read of each entity, as columns (by entity number): a large loaded
-    index stores them so, and no entity is made (its JSON parsed) to read them."""
+    """What scoring and ranking read of each entity, as columns (by entity number): an index file
+    stores them so, and no entity is made (its JSON parsed) to read them."""
 
     ids: Sequence[str]
     names: Sequence[str]

@@ -159,26 +159,37 @@ class Resolver:
         # "is", "un", "dawn": only a same-case alias will do; but after a title ("Director Burns") a
         # common word of three letters or more is a name
         weak_query = is_case_sensitive(qk, self.normalizer) and not (titled and len("".join(qk.surface)) > 2)
-        q_written = " ".join(qk.surface)
-        best: dict[int, tuple[float, AliasRecord, Any]] = {}
+        best: dict[int, tuple[float, Any, Any]] = {}
         order: dict[int, tuple[float, float, bool]] = {}  # entity -> (score, likeness as written, by its own name)
         for a_idx in found:
-            rec = self.index.aliases[a_idx]
-            if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
-                continue
-            alt = _as_spelled(rec.cased, rec.tokens)
-            scored = self._score_alias(qk, q_alt, rec, alt)
-            if scored is None:
-                continue
-            # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
-            # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
-            # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
-            # once called Fengcheng), then by the gazetteer's prior
-            rank = (round(scored[0], 6), Indel.normalized_similarity(q_written, " ".join(alt or rec.tokens)), rec.kind == "name")
-            if rec.entity not in order or rank > order[rec.entity]:
-                best[rec.entity] = (scored[0], rec, scored[1:])
-                order[rec.entity] = rank
+            self._keep(best, order, *self._rank_alias(qk, q_alt, self.index.aliases[a_idx], weak_query))
         return self._sorted(best, order)
+
+    def _rank_alias(
+        self, qk: NameKey, q_alt: tuple[str, ...] | None, rec: AliasRecord, weak_query: bool
+    ) -> tuple[int, tuple[float, AliasRecord, Any], tuple[float, float, bool]] | tuple[None, None, None]:
+        """(entity, (score, record, detail), rank) of one alias for a query; Nones when case rules it out."""
+        if weak_query and not rec.case_sensitive and rec.cased != qk.cased:
+            return None, None, None
+        alt = _as_spelled(rec.cased, rec.tokens)
+        scored = self._score_alias(qk, q_alt, rec, alt)
+        if scored is None:
+            return None, None, None
+        # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
+        # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
+        # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
+        # once called Fengcheng), then by the gazetteer's prior
+        rank = (round(scored[0], 6), Indel.normalized_similarity(" ".join(qk.surface), " ".join(alt or rec.tokens)), rec.kind == "name")
+        return rec.entity, (scored[0], rec, scored[1:]), rank
+
+    @staticmethod
+    def _keep(
+        best: dict[int, tuple[float, Any, Any]], order: dict[int, tuple[float, float, bool]], entity: int | None,
+        scored: tuple[float, Any, Any] | None, rank: tuple[float, float, bool] | None,
+    ) -> None:  # fmt: skip
+        """Keep ``scored`` as ``entity``'s best alias if its ``rank`` is higher than the one kept (the first of equals)."""
+        if entity is not None and scored is not None and rank is not None and (entity not in order or rank > order[entity]):
+            best[entity], order[entity] = scored, rank
 
     def _score_alias(
         self, qk: NameKey, q_alt: tuple[str, ...] | None, rec: AliasRecord, alt: tuple[str, ...] | None
@@ -403,23 +414,12 @@ class Resolver:
         for q, qk in enumerate(keys):
             best: dict[int, tuple[float, Any, Any]] = {}
             order: dict[int, tuple[float, float, bool]] = {}
-            scored: tuple[float, Any]
             for _ in found[q]:
                 i, e, by_columns, value, like, own_name = next(rows)
-                if by_columns:
-                    scored, rec, rank = (value, None), i, (round(value, 6), like, own_name)
-                else:  # as `_ranked` does
-                    rec = self.index.aliases[i]
-                    if weak[q] and not rec.case_sensitive and rec.cased != qk.cased:
-                        continue
-                    alt = _as_spelled(rec.cased, rec.tokens)
-                    got = self._score_alias(qk, alts[q], rec, alt)
-                    if got is None:
-                        continue
-                    scored = (got[0], got[1:])
-                    rank = (round(got[0], 6), Indel.normalized_similarity(" ".join(qk.surface), " ".join(alt or rec.tokens)), rec.kind == "name")
-                if e not in order or rank > order[e]:
-                    best[e], order[e] = (scored[0], rec, scored[1]), rank
+                if by_columns:  # (the alias as its number, no detail: see `_match`)
+                    self._keep(best, order, e, (value, i, None), (round(value, 6), like, own_name))
+                else:
+                    self._keep(best, order, *self._rank_alias(qk, alts[q], self.index.aliases[i], weak[q]))
             out.append(self._sorted(best, order))
         return out
 

@@ -14,7 +14,7 @@ them, and only the best ``limit`` go on to scoring.
 
 from __future__ import annotations
 
-__all__ = ["AliasRecord", "CandidateIndex", "Tables"]
+__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "CandidateIndex", "Tables"]
 
 from array import array
 from bisect import bisect_left
@@ -50,6 +50,26 @@ class AliasRecord:
         return " ".join(self.tokens)
 
 
+class AliasBatch(NamedTuple):
+    """Aliases as columns (`CandidateIndex.alias_columns`): arrays, and lists of strings."""
+
+    entity: Any
+    case_sensitive: Any
+    is_name: Any  # the entity's own name (kind "name")
+    sizes: Any  # parts
+    whole: Any  # the parts are the key split at spaces (else one holds a space: see `columns.pack_aliases`)
+    family: Any  # the family name's place, or -1
+    keys: list[str]
+    cased: list[str]  # the parts as written, joined by spaces
+    records: list[AliasRecord] | None  # (when the index holds them)
+
+    def parts(self, k: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The parts of the ``k``-th alias, as keys and as written (for a ``whole`` one)."""
+        if self.records is not None:
+            return self.records[k].tokens, self.records[k].cased
+        return tuple(self.keys[k].split(SEPARATOR)), tuple(self.cased[k].split(SEPARATOR))
+
+
 class Tables(NamedTuple):
     """The lookup tables of a :class:`CandidateIndex`: dicts and lists when built from aliases, the
     array-backed views of :mod:`resolver.columns` when loaded from an index file."""
@@ -71,6 +91,7 @@ _SMALL_TABLE = 1 << 20  # neighbour keys up to which the forms are also kept as 
 _POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
 _SOUNDS = 32  # a Metaphone code shared by more parts than this says little: not looked up
+SEPARATOR = " "  # between the parts of a key (and of the cased parts in an index file)
 
 
 def _key_of(aliases: Sequence[AliasRecord], i: int) -> str:
@@ -314,21 +335,21 @@ class CandidateIndex:
             self._np = _Arrays.of(self)
         return self._np
 
-    def alias_columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, list[str], list[str]]:
-        """(entity, case-sensitive, by the entity's own name, one part, key, parts as written) of the
-        aliases ``ids`` (an array): arrays and lists, read from a loaded index's columns without
-        making records."""
+    def alias_columns(self, np: Any, ids: Any) -> AliasBatch:
+        """The aliases ``ids`` (an array) as columns, read from a loaded index's columns without making
+        records."""
         columns = getattr(self.aliases, "columns", None)
         if columns is None:
             recs = [self.aliases[i] for i in ids.tolist()]
-            return (np.array([r.entity for r in recs], dtype=np.int64), np.array([r.case_sensitive for r in recs], dtype=bool),
-                    np.array([r.kind == "name" for r in recs], dtype=bool), np.array([len(r.tokens) == 1 for r in recs], dtype=bool),
-                    [r.key for r in recs], [" ".join(r.cased) for r in recs])  # fmt: skip
-        entity, case, kind, size, whole = columns(np, ids)
+            return AliasBatch(np.array([r.entity for r in recs], dtype=np.int64), np.array([r.case_sensitive for r in recs], dtype=bool),
+                              np.array([r.kind == "name" for r in recs], dtype=bool), np.array([len(r.tokens) for r in recs], dtype=np.int64),
+                              np.ones(len(recs), dtype=bool), np.array([-1 if r.family_index is None else r.family_index for r in recs], dtype=np.int64),
+                              [r.key for r in recs], [SEPARATOR.join(r.cased) for r in recs], recs)  # fmt: skip
+        entity, case, kind, size, whole, family = columns(np, ids)
         kinds = list(self.aliases.kinds)  # type: ignore[attr-defined]
         is_name = kind == kinds.index("name") if "name" in kinds else np.zeros(len(ids), dtype=bool)
         cased = _strings_at(np, self.aliases.cased, ids)  # type: ignore[attr-defined]
-        return entity, case, is_name, (size == 1) & whole, self._keys_at(np, ids), cased
+        return AliasBatch(entity, case, is_name, size.astype(np.int64), whole, family, self._keys_at(np, ids), cased, None)
 
     def alias_text(self, i: int) -> str:
         """The text of alias ``i`` (from a loaded index's column, without making its record)."""
@@ -358,14 +379,25 @@ class CandidateIndex:
         texts, keys = [query_text[q] for q in pool_query.tolist()], self._keys_at(np, pool_alias)
         likeness = np.maximum(process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64),
                               process.cpdist(texts, keys, scorer=fuzz.token_sort_ratio, dtype=np.float64) / 100)  # fmt: skip
-        rounded = np.array([round(c, 3) for c in pool_count.tolist()], dtype=np.float64)
+        counts, inverse = np.unique(pool_count, return_inverse=True)
+        rounded = np.array([round(c, 3) for c in counts.tolist()], dtype=np.float64)[inverse]
         out = [list(dict.fromkeys(e)) for e in plan.exact]
-        seen = [set(e) for e in plan.exact]
-        aliases, owners = pool_alias.tolist(), pool_query.tolist()
-        for j in np.lexsort((pool_alias, -likeness, -rounded, pool_query)).tolist():
-            q, i = owners[j], aliases[j]
-            if len(out[q]) < limit and i not in seen[q]:
-                out[q].append(i)
+        # after each query's exact hits, its pool in that order, up to the limit
+        order = np.lexsort((pool_alias, -likeness, -rounded, pool_query))
+        owners, aliases = pool_query[order], pool_alias[order]
+        exact = np.array([q << 32 | i for q, e in enumerate(out) for i in e], dtype=np.int64)
+        if len(exact):
+            fresh = ~np.isin(owners << 32 | aliases, exact)
+            owners, aliases = owners[fresh], aliases[fresh]
+        first = np.searchsorted(owners, np.arange(len(out) + 1))
+        room = np.fromiter((max(0, limit - len(e)) for e in out), dtype=np.int64, count=len(out))
+        ranks = np.arange(len(owners)) - first[owners]
+        kept = ranks < room[owners]
+        owners, aliases = owners[kept], aliases[kept]
+        ends = np.searchsorted(owners, np.arange(len(out) + 1)).tolist()
+        ranked = aliases.tolist()
+        for q, hits in enumerate(out):
+            hits += ranked[ends[q] : ends[q + 1]]
         return out
 
     def _near_pairs(self, np: Any, plan: _Plan) -> tuple[Any, Any, Any]:
@@ -412,7 +444,7 @@ class CandidateIndex:
         pair_at = np.searchsorted(pair_token, np.arange(len(plan.words) + 1)).tolist()
         token_size = np.bincount(pair_token, weights=lengths, minlength=len(plan.words)).tolist()
         pools = []
-        for q, tokens_of_q in enumerate(plan.by_query()):
+        for q, tokens_of_q in enumerate(plan.tokens_of):
             pool: Any = None  # the aliases found ...
             found: Any = None  # ... and their counts, until a second token adds to them
             touched: list[Any] = []  # from the second token on: the aliases counted in the scratch arrays
@@ -459,46 +491,47 @@ class CandidateIndex:
 
 
 class _Plan:
-    """The look-ups of `CandidateIndex.lookup_many`: each query's exact hits, and its distinct parts
-    ("tokens": a part and its spelling), each with the forms it is looked up under."""
+    """The look-ups of `CandidateIndex.lookup_many`: each query's exact hits, and the distinct parts
+    of all queries ("tokens": a part and its spelling, looked up once however many queries hold
+    them), each with the forms it is looked up under."""
 
     def __init__(self, index: CandidateIndex, queries: Sequence[tuple[tuple[str, ...], tuple[str, ...] | None]]) -> None:
         self.exact: list[list[int]] = []
         self.words: list[tuple[str, str]] = []  # token -> (part, as written)
-        self.token_query: list[int] = []
+        self.tokens_of: list[list[int]] = []  # query -> its tokens
         self.codes: list[list[str | None]] = []  # token -> each word's Metaphone code (None: looked up as it is)
         self.hashes: list[int] = []  # every form's hash << 32
         self.hash_token: list[int] = []
         self.sounds: list[int] = []  # a Metaphone code's place among the words (token * 2 + 0 or 1), else -1
         self.direct: list[tuple[int, int]] = []  # (token, part number) of words looked up as they are
-        for q, (tokens, spelled) in enumerate(queries):
+        known: dict[tuple[str, str], int] = {}
+        for tokens, spelled in queries:
             self.exact.append(index._exact(tokens) if tokens else [])
-            for tok, as_written in dict(zip(tokens, spelled or tokens, strict=True)).items():
-                if len(tok) == 1:
+            mine = []
+            for word_pair in dict(zip(tokens, spelled or tokens, strict=True)).items():
+                if len(word_pair[0]) == 1:
                     continue  # an initial finds nothing on its own
-                t = len(self.words)
-                self.words.append((tok, as_written))
-                self.token_query.append(q)
-                self.codes.append([None, None])
-                for w, word in enumerate(dict.fromkeys((tok, as_written))):
-                    if len(word) < _MIN_FUZZY or len(word) > _MAX_FUZZY:
-                        number = index._arrays.number(word)
-                        if number >= 0:
-                            self.direct.append((t, number))
-                        continue
-                    forms = _forms(word)
-                    self.hashes += [crc32(form.encode()) << 32 for form in forms]
-                    self.hash_token += [t] * len(forms)
-                    self.sounds += [-1] * (len(forms) - 1) + [2 * t + w]  # (the Metaphone code comes last)
-                    self.codes[t][w] = forms[-1][1:]
-        self.n_queries = len(queries)
+                t = known.get(word_pair)
+                if t is None:
+                    t = known[word_pair] = len(self.words)
+                    self._file(index, t, word_pair)
+                mine.append(t)
+            self.tokens_of.append(mine)
 
-    def by_query(self) -> list[list[int]]:
-        """The tokens of each query."""
-        out: list[list[int]] = [[] for _ in range(self.n_queries)]
-        for t, q in enumerate(self.token_query):
-            out[q].append(t)
-        return out
+    def _file(self, index: CandidateIndex, t: int, word_pair: tuple[str, str]) -> None:
+        self.words.append(word_pair)
+        self.codes.append([None, None])
+        for w, word in enumerate(dict.fromkeys(word_pair)):
+            if len(word) < _MIN_FUZZY or len(word) > _MAX_FUZZY:
+                number = index._arrays.number(word)
+                if number >= 0:
+                    self.direct.append((t, number))
+                continue
+            forms = _forms(word)
+            self.hashes += [crc32(form.encode()) << 32 for form in forms]
+            self.hash_token += [t] * len(forms)
+            self.sounds += [-1] * (len(forms) - 1) + [2 * t + w]  # (the Metaphone code comes last)
+            self.codes[t][w] = forms[-1][1:]
 
 
 def _keep_best(np: Any, best: Any, aliases: Any, weights: Any) -> None:

@@ -34,12 +34,11 @@ from itertools import accumulate, chain
 from typing import Any, TypeVar, overload
 from zlib import crc32
 
-from .candidates import AliasRecord
+from .candidates import SEPARATOR, AliasRecord
 from .model import Entity
 
 T = TypeVar("T")
 _SLOT = 0xFFFFFFFF
-_SEPARATOR = " "  # between the parts of an alias in its key and cased columns (aliases whose parts hold one are kept apart)
 
 
 def key_hash(key: str) -> int:
@@ -210,21 +209,22 @@ class AliasColumns(_View[AliasRecord]):
     def _item(self, i: int) -> AliasRecord:
         parts = self._split.get(i) if self._split else None
         if parts is None:  # (the columns have as many items as the aliases: no bounds to check again)
-            parts = tuple(self.keys._item(i).split(_SEPARATOR)), tuple(self._cased._item(i).split(_SEPARATOR))
+            parts = tuple(self.keys._item(i).split(SEPARATOR)), tuple(self._cased._item(i).split(SEPARATOR))
         flags, family = self._flags[i], self._family[i]
         return AliasRecord(self._entity[i], self._texts._item(i), self._kinds[flags >> 1], *parts, bool(flags & 1),
                            None if family < 0 else family)  # fmt: skip
 
 
-    def columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, Any]:
-        """(entity, case flag, kind number, parts, whole) of the aliases ``ids`` (an array), as arrays
-        (``whole``: False where the key is not its parts joined by spaces, see :func:`pack_aliases`)."""
+    def columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
+        """(entity, case flag, kind number, parts, whole, family index or -1) of the aliases ``ids`` (an
+        array), as arrays (``whole``: False where the key is not its parts joined by spaces, see
+        :func:`pack_aliases`)."""
         flags = np.frombuffer(self._flags, dtype=np.uint8)[ids]
         whole = np.ones(len(ids), dtype=bool)
         if self._split:
             whole = ~np.isin(ids, np.fromiter(self._split, dtype=np.int64, count=len(self._split)))
         return (np.frombuffer(self._entity, dtype=np.uint32)[ids].astype(np.int64), (flags & 1).astype(bool), flags >> 1,
-                np.frombuffer(self.sizes, dtype=np.uint32)[ids], whole)  # fmt: skip
+                np.frombuffer(self.sizes, dtype=np.uint32)[ids], whole, np.frombuffer(self._family, dtype=np.int32)[ids].astype(np.int64))  # fmt: skip
 
     @property
     def texts(self) -> StringColumn:
@@ -240,7 +240,7 @@ class AliasColumns(_View[AliasRecord]):
 
 
 def _splits(parts: tuple[str, ...]) -> bool:
-    return tuple(_SEPARATOR.join(parts).split(_SEPARATOR)) == parts
+    return tuple(SEPARATOR.join(parts).split(SEPARATOR)) == parts
 
 
 def pack_aliases(aliases: Iterable[AliasRecord]) -> tuple[dict[str, array[int] | bytes], list[str], list[list[object]]]:
@@ -259,7 +259,7 @@ def pack_aliases(aliases: Iterable[AliasRecord]) -> tuple[dict[str, array[int] |
         sizes.append(len(rec.tokens))
         texts.append(rec.text)
         keys.append(rec.key)
-        cased.append(_SEPARATOR.join(rec.cased))
+        cased.append(SEPARATOR.join(rec.cased))
         if not (_splits(rec.tokens) and _splits(rec.cased)):
             split.append([i, list(rec.tokens), list(rec.cased)])
     columns: dict[str, array[int] | bytes] = {"alias_entity": entity, "alias_flags": flags, "alias_family": family,

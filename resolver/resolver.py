@@ -27,7 +27,7 @@ from .gcpause import gc_paused
 from .model import Comparison, Entity, EntityFacts, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
-from .scoring import METHOD, PART_MATCH, Scored, compare, token_similarities
+from .scoring import METHOD, PART_MATCH, Scored, compare, compare_many, notes_of, token_similarities
 from .scoring import clear_caches as clear_scoring_caches
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def _as_spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, .
 
     An alias is also compared as spelled ("aleksandr" for "alexander", "stinbergen" for "steenbergen"),
     so that a misspelling is compared with the spelling it misspells."""
-    spelled = tuple(t.lower() for t in cased)
+    spelled = tuple(map(str.lower, cased))
     return spelled if len(spelled) == len(tokens) and spelled != tokens else None
 
 
@@ -239,9 +239,9 @@ class Resolver:
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, alias: AliasRecord | int, detail: Any) -> Match:
         facts = self._facts
         if isinstance(alias, int):
-            # scored together with others (`_ranked_together`): it comes as its number, with no detail
-            # (one word against one word has no notes); its record and comparisons are made when it
-            # is explained
+            # scored together with others (`_ranked_together`): it comes as its number, with the bits of
+            # its notes (and the family name's similarity) or None; its record and comparisons are made
+            # when it is explained
             number = alias
 
             def again() -> Explanation:
@@ -250,7 +250,7 @@ class Resolver:
                 return self._explain(name, qk, rec, scored[1:] if scored is not None else ((), ()))
 
             return Match(facts.ids[e_idx], facts.names[e_idx], facts.types[e_idx], round(score, 6), name,
-                         self.index.alias_text(number), again)  # fmt: skip
+                         self.index.alias_text(number), again, notes=notes_of(*detail) if detail else ())  # fmt: skip
         rec = alias
         return Match(facts.ids[e_idx], facts.names[e_idx], facts.types[e_idx], round(score, 6), name, rec.text,
                      lambda: self._explain(name, qk, rec, detail), notes=tuple(detail[1]))  # fmt: skip
@@ -377,20 +377,23 @@ class Resolver:
     def _ranked_together(
         self, keys: list[NameKey], alts: list[tuple[str, ...] | None], found: list[list[int]]
     ) -> list[list[tuple[float, int, Any, Any]]]:
-        """`_ranked` of many queries. A one-word query against a one-word alias of an entity other than
-        a person, with no case rule (most pairs of a gazetteer of places) is scored here for all
-        pairs at once with NumPy and rapidfuzz (`token_similarities`: the one-word case of `compare`),
-        its record made only if it is matched, its comparisons only if the match is explained; every
-        other pair as `_ranked` scores it."""
+        """`_ranked` of many queries, their pairs scored together over arrays. A one-word query against a
+        one-word alias of an entity other than a person, with no case rule (most pairs of a gazetteer
+        of places), is scored by `token_similarities` (the one-word case of `compare`) without making
+        the alias's record; the other pairs without a case rule by `compare_many`. A pair's
+        comparisons are made only if its match is explained. The few pairs with case rules, or of a
+        query naming a country, are scored as `_ranked` scores them."""
         import numpy as np
 
         owner = np.repeat(np.arange(len(keys)), [len(ids) for ids in found])
         ids = np.fromiter((i for ids in found for i in ids), dtype=np.int64, count=len(owner))
-        entity, case, is_name, one_part, key, cased = self.index.alias_columns(np, ids)
+        batch = self.index.alias_columns(np, ids)
+        entity, case, is_name, key, cased = batch.entity, batch.case_sensitive, batch.is_name, batch.keys, batch.cased
         types = self._facts.types
         weak = [is_case_sensitive(qk, self.normalizer) for qk in keys]  # see `_ranked`
         one_word = np.array([len(qk.tokens) == 1 and not w for qk, w in zip(keys, weak, strict=True)], dtype=bool)
-        fits = np.flatnonzero(one_word[owner] & one_part & ~case & np.array([types[e] != "person" for e in entity.tolist()], dtype=bool))
+        person = np.array([types[e] == "person" for e in entity.tolist()], dtype=bool)
+        fits = np.flatnonzero(one_word[owner] & (batch.sizes == 1) & batch.whole & ~case & ~person)
         score = np.zeros(len(ids))
         written = np.zeros(len(ids))
         if len(fits):
@@ -407,17 +410,36 @@ class Resolver:
             score[fits] = np.where(sim >= PART_MATCH, np.minimum(1.0, sim), 0.0)
             surfaces = [keys[q].surface[0] for q in owner[fits].tolist()]
             written[fits] = process.cpdist(surfaces, spelled, scorer=Indel.normalized_similarity, dtype=np.float64)
+        # every other pair without a case rule (of a query that names no country, see `_score_alias`) is
+        # scored with `compare_many`: the same as `compare`, for all pairs at once
+        country = [len(qk.tokens) > 1 and any(t in self._country_words for t in qk.tokens) for qk in keys]
+        plain = np.array([not w and not c for w, c in zip(weak, country, strict=True)], dtype=bool)
         fit = np.zeros(len(ids), dtype=bool)
         fit[fits] = True
+        rest = np.flatnonzero(~fit & ~case & batch.whole & plain[owner])
+        detail: list[Any] = [None] * len(ids)
+        if len(rest):
+            parts, as_written = zip(*map(batch.parts, rest.tolist()), strict=True)
+            spelled_as = list(map(_as_spelled, as_written, parts))
+            asked = [keys[q] for q in owner[rest].tolist()]
+            value, flags, family = compare_many(
+                np, [qk.tokens for qk in asked], parts, person[rest].tolist(),
+                [None if f < 0 else f for f in batch.family[rest].tolist()], spelled_as, [alts[q] for q in owner[rest].tolist()])  # fmt: skip
+            score[rest] = value
+            written[rest] = process.cpdist([" ".join(qk.surface) for qk in asked], [" ".join(sp or p) for sp, p in zip(spelled_as, parts, strict=True)],
+                                           scorer=Indel.normalized_similarity, dtype=np.float64)  # fmt: skip
+            for k, bits, fam in zip(rest.tolist(), flags.tolist(), family.tolist(), strict=True):
+                detail[k] = (bits, fam) if bits else None
+            fit[rest] = True
         out: list[list[tuple[float, int, Any, Any]]] = []
-        rows = zip(ids.tolist(), entity.tolist(), fit.tolist(), score.tolist(), written.tolist(), is_name.tolist(), strict=True)
+        rows = zip(ids.tolist(), entity.tolist(), fit.tolist(), score.tolist(), written.tolist(), is_name.tolist(), detail, strict=True)
         for q, qk in enumerate(keys):
             best: dict[int, tuple[float, Any, Any]] = {}
             order: dict[int, tuple[float, float, bool]] = {}
             for _ in found[q]:
-                i, e, by_columns, value, like, own_name = next(rows)
-                if by_columns:  # (the alias as its number, no detail: see `_match`)
-                    self._keep(best, order, e, (value, i, None), (round(value, 6), like, own_name))
+                i, e, by_arrays, value, like, own_name, notes = next(rows)
+                if by_arrays:  # (the alias as its number, its notes as bits: see `_match`)
+                    self._keep(best, order, e, (value, i, notes), (round(value, 6), like, own_name))
                 else:
                     self._keep(best, order, *self._rank_alias(qk, alts[q], self.index.aliases[i], weak[q]))
             out.append(self._sorted(best, order))
@@ -427,11 +449,15 @@ class Resolver:
         self, best: dict[int, tuple[float, Any, Any]], order: dict[int, tuple[float, float, bool]]
     ) -> list[tuple[float, int, Any, Any]]:
         """The entities of ``best`` by their ranks in ``order``, then by prior and ID."""
+        if len(best) == 1:
+            return [(score, e, rec, detail) for e, (score, rec, detail) in best.items()]
         priors, entity_ids = self._facts.priors, self._facts.ids
-        return sorted(
-            ((score, e, rec, detail) for e, (score, rec, detail) in best.items()),
-            key=lambda t: (*(-x for x in order[t[1]]), -priors[t[1]], entity_ids[t[1]]),
-        )
+
+        def key(t: tuple[float, int, Any, Any]) -> tuple[float, float, bool, float, str]:
+            score, like, own_name = order[t[1]]
+            return -score, -like, not own_name, -priors[t[1]], entity_ids[t[1]]
+
+        return sorted(((score, e, rec, detail) for e, (score, rec, detail) in best.items()), key=key)
 
     @property
     def annotator(self) -> Annotator:

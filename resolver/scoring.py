@@ -23,14 +23,16 @@ Scores at or above the resolver's threshold (default 0.8, see ``docs/scoring.md`
 
 from __future__ import annotations
 
-__all__ = ["METHOD", "PART_MATCH", "clear_caches", "compare", "metaphone_code", "token_similarities", "token_similarity"]
+__all__ = ["METHOD", "PART_MATCH", "clear_caches", "compare", "compare_many", "metaphone_code", "notes_of", "token_similarities",
+           "token_similarity"]
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import jellyfish
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein, Prefix
 
 from .model import Comparison
 
@@ -44,6 +46,23 @@ SURNAME_ONLY = 0.8
 _SOUND_BONUS = 0.02  # two parts that sound alike (same Metaphone code, same first letter) ...
 _SOUND_CAP = 0.88  # ... gain this much edit similarity, up to this
 _CAP = 0.5
+
+# the notes of a score, as bits (`compare_many`) and as told (`notes_of`), in the order `compare` gives them
+_ORGANIZATION, _ORDER, _FAMILY_ONLY, _ONE_GIVEN, _FAMILY_DIFFERS, _GIVEN_DIFFERS, _WHOLE = (1 << k for k in range(7))
+_NOTES = {
+    _ORGANIZATION: "organization: the weaker coverage counts half",
+    _ORDER: "name parts in another order (-0.02)",
+    _FAMILY_ONLY: f"family name only: {SURNAME_ONLY} x {{:.3f}}",
+    _ONE_GIVEN: "a single given name is not enough",
+    _FAMILY_DIFFERS: f"family name differs: capped at {_CAP}",
+    _GIVEN_DIFFERS: f"given name differs: capped at {_CAP}",
+    _WHOLE: "compared as one word",
+}
+
+
+def notes_of(flags: int, family: float = 0.0) -> tuple[str, ...]:
+    """The notes that the bits ``flags`` stand for (``family``: the family name's similarity, told in one of them)."""
+    return tuple(text.format(family) for bit, text in _NOTES.items() if flags & bit)
 
 
 def metaphone_code(token: str) -> str:
@@ -78,7 +97,7 @@ def token_similarities(np: Any, a: list[str], b: list[str]) -> Any:
     a_arr, b_arr = np.array(a, dtype=object), np.array(b, dtype=object)
     len_a = np.fromiter(map(len, a), dtype=np.int64, count=len(a))
     len_b = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
-    first = np.array([x[:1] == y[:1] for x, y in zip(a, b, strict=True)], dtype=bool)
+    first = process.cpdist(a, b, scorer=Prefix.similarity, dtype=np.int64) > 0  # the same first letter
     initial = (len_a == 1) | (len_b == 1)
     sim = np.where(initial, np.where(first, 0.9, 0.0), sim)
     sounds = np.flatnonzero(~initial & (sim < _SOUND_CAP) & (len_a >= 3) & (len_b >= 3) & first)
@@ -189,14 +208,15 @@ def _by_parts(
     got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
     cov_q, cov_a = got_q / sum(wq), got_a / sum(wa)
     score = (cov_q + cov_a) / 2
-    notes: list[str] = []
+    flags = 0
     if not person and min(cov_q, cov_a) < score:
         score = (score + min(cov_q, cov_a)) / 2  # a word more or less changes an organization
-        notes.append("organization: the weaker coverage counts half")
+        flags |= _ORGANIZATION
     order = [j for _, j, _, _ in sorted(pairs)]
     if order != sorted(order):
         score -= 0.02
-        notes.append("name parts in another order (-0.02)")
+        flags |= _ORDER
+    fam_sim = 0.0
     if person and len(a) > 1:
         fam = family_index if family_index is not None else len(a) - 1
         by_a = {j: (i, sim) for i, j, sim, _ in pairs}
@@ -205,26 +225,162 @@ def _by_parts(
         if len([t for t in q if t not in _PARTICLES]) == 1 and (len(q) == 1 or by_a.get(fam) is not None):
             if fam_sim >= PART_MATCH:
                 score = SURNAME_ONLY * fam_sim
-                notes.append(f"family name only: {SURNAME_ONLY} x {fam_sim:.3f}")
+                flags |= _FAMILY_ONLY
             else:
                 score = min(score, _CAP)
-                notes.append("a single given name is not enough")
+                flags |= _ONE_GIVEN
         elif fam_sim < PART_MATCH:
             score = min(score, _CAP)
-            notes.append(f"family name differs: capped at {_CAP}")
+            flags |= _FAMILY_DIFFERS
         elif given and len(q) > 1:
             first = given[0]
             matched = by_a.get(first)
             unpaired_q = [i for i in range(len(q)) if i not in {p[0] for p in pairs} and q[i] not in _PARTICLES]
             if (matched is not None and matched[1] < PART_MATCH) or (matched is None and unpaired_q):
                 score = min(score, _CAP)
-                notes.append(f"given name differs: capped at {_CAP}")
+                flags |= _GIVEN_DIFFERS
     whole = None
     if len(q) != len(a):
         sim = Levenshtein.normalized_similarity("".join(q), "".join(a))
         whole = ("".join(q), "".join(a), round(sim, 4))
         if sim >= 0.9 and sim > score:
             score = sim
-            notes.append("compared as one word")
+            flags |= _WHOLE
     parts = tuple((q[i], a[j], sim, how) for i, j, sim, how in sorted(pairs))
-    return Scored(max(0.0, min(1.0, score)), parts, tuple(notes), whole)
+    return Scored(max(0.0, min(1.0, score)), parts, notes_of(flags, fam_sim), whole)
+
+
+def compare_many(
+    np: Any,
+    q: Sequence[tuple[str, ...]],
+    a: Sequence[tuple[str, ...]],
+    person: Sequence[bool],
+    family: Sequence[int | None],
+    alt: Sequence[tuple[str, ...] | None],
+    q_alt: Sequence[tuple[str, ...] | None],
+) -> tuple[Any, Any, Any]:
+    """`compare` of each pair ``q[k]``, ``a[k]`` (non-empty parts; ``person``, ``family``, ``alt`` and
+    ``q_alt`` as its arguments), every step done for all pairs at once over arrays: the scores, the
+    bits of their notes and the family names' similarities (see `notes_of`). It gives what `compare`
+    gives, number for number; the part pairs behind a score are left to `compare`, when a match is
+    explained."""
+    size = len(q)
+    n = np.fromiter(map(len, q), dtype=np.int64, count=size)
+    m = np.fromiter(map(len, a), dtype=np.int64, count=size)
+    is_person = np.fromiter(person, dtype=bool, count=size)
+    q_start, a_start = np.cumsum(n) - n, np.cumsum(m) - m  # each pair's first part among all parts
+    q_particle = np.fromiter((t in _PARTICLES for parts in q for t in parts), dtype=bool, count=int(n.sum()))
+    a_particle = np.fromiter((t in _PARTICLES for parts in a for t in parts), dtype=bool, count=int(m.sum()))
+
+    # 1. the similarity of every part of one side with every part of the other, as keys and as spelled
+    pair = np.repeat(np.arange(size), n * m)
+    within = np.arange(len(pair)) - np.repeat(np.cumsum(n * m) - n * m, n * m)
+    i, j = within // m[pair], within % m[pair]
+    q_cell, a_cell = q_start[pair] + i, a_start[pair] + j  # each cell's parts among all parts
+    q_parts, a_parts = _flat(np, q), _flat(np, a)
+    sim = token_similarities(np, q_parts[q_cell].tolist(), a_parts[a_cell].tolist())
+    q_spelled = _flat(np, [sp or parts for parts, sp in zip(q, q_alt, strict=True)])
+    a_spelled = _flat(np, [sp or parts for parts, sp in zip(a, alt, strict=True)])
+    respelled = (q_spelled != q_parts)[q_cell] | (a_spelled != a_parts)[a_cell]
+    again = np.flatnonzero((sim < 1.0) & respelled)
+    if len(again):
+        sim[again] = np.maximum(sim[again], token_similarities(np, q_spelled[q_cell[again]].tolist(), a_spelled[a_cell[again]].tolist()))
+
+    # 2. one to one: the most similar pair first (then the nearer places, then the later parts); each
+    # round takes, for every name pair, the first cell whose parts are both still free
+    keep = np.flatnonzero(sim >= _PAIR_MIN)
+    keep = keep[np.lexsort((-j[keep], -i[keep], np.abs(i[keep] - j[keep]), -sim[keep], pair[keep]))]
+    used_q = np.zeros(int(n.sum()), dtype=bool)
+    used_a = np.zeros(int(m.sum()), dtype=bool)
+    taken = []
+    while len(keep):
+        keep = keep[~used_q[q_start[pair[keep]] + i[keep]] & ~used_a[a_start[pair[keep]] + j[keep]]]
+        if not len(keep):
+            break
+        first = keep[np.concatenate(([True], pair[keep][1:] != pair[keep][:-1]))]
+        used_q[q_start[pair[first]] + i[first]] = True
+        used_a[a_start[pair[first]] + j[first]] = True
+        taken.append(first)
+    cells = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)  # in the order taken, per pair
+    cells = cells[is_person[pair[cells]] | (sim[cells] >= PART_MATCH)]  # an organization's words match or not
+
+    # 3. coverage of each side, weighted: particles, middle names of persons
+    def weights(parts: Any, start: Any, particle: Any) -> Any:
+        owner = np.repeat(np.arange(size), parts)
+        place = np.arange(len(owner)) - start[owner]
+        edge = (place == 0) | (place == parts[owner] - 1) | ~is_person[owner]
+        return np.where(particle & (parts[owner] > 1), _PARTICLE, np.where(edge, 1.0, _MIDDLE)), owner
+
+    wq, q_owner = weights(n, q_start, q_particle)
+    wa, a_owner = weights(m, a_start, a_particle)
+    cp = pair[cells]
+    cov_q = np.bincount(cp, wq[q_start[cp] + i[cells]] * sim[cells], size) / np.bincount(q_owner, wq, size)
+    cov_a = np.bincount(cp, wa[a_start[cp] + j[cells]] * sim[cells], size) / np.bincount(a_owner, wa, size)
+    score = (cov_q + cov_a) / 2
+    flags = np.zeros(size, dtype=np.int64)
+    weaker = np.minimum(cov_q, cov_a)
+    org = ~is_person & (weaker < score)
+    score = np.where(org, (score + weaker) / 2, score)
+    flags[org] |= _ORGANIZATION
+    by_i = cells[np.lexsort((i[cells], pair[cells]))]
+    swapped = np.unique(pair[by_i][1:][(pair[by_i][1:] == pair[by_i][:-1]) & (j[by_i][1:] < j[by_i][:-1])])
+    score[swapped] -= 0.02
+    flags[swapped] |= _ORDER
+
+    # 4. persons: the family name must match, and so must the first given name
+    fam = np.fromiter((m_ - 1 if f is None else f for f, m_ in zip(family, m.tolist(), strict=True)), dtype=np.int64, count=size)
+    at_fam = cells[j[cells] == fam[pair[cells]]]
+    fam_sim = np.zeros(size)
+    fam_sim[pair[at_fam]] = sim[at_fam]
+    has_fam = np.zeros(size, dtype=bool)
+    has_fam[pair[at_fam]] = True
+    a_place = np.arange(len(a_owner)) - a_start[a_owner]
+    given = np.flatnonzero((a_place != fam[a_owner]) & ~a_particle)
+    owners = a_owner[given]
+    firsts = np.concatenate(([True], owners[1:] != owners[:-1])) if len(given) else np.zeros(0, dtype=bool)
+    first_given = np.full(size, -1)
+    first_given[owners[firsts]] = a_place[given][firsts]  # each name's first given name (the parts are in order)
+    at_first = cells[j[cells] == first_given[pair[cells]]]
+    first_sim = np.full(size, -1.0)  # -1: the first given name found no partner
+    first_sim[pair[at_first]] = sim[at_first]
+    paired_q = np.zeros(len(q_owner), dtype=bool)
+    paired_q[q_start[cp] + i[cells]] = True
+    unpaired_q = np.bincount(q_owner, ~paired_q & ~q_particle, size) > 0
+    named = np.bincount(q_owner, ~q_particle, size)
+    ruled = is_person & (m > 1)
+    alone = ruled & (named == 1) & ((n == 1) | has_fam)
+    only = alone & (fam_sim >= PART_MATCH)
+    score = np.where(only, SURNAME_ONLY * fam_sim, score)
+    flags[only] |= _FAMILY_ONLY
+    rules = (
+        (alone & ~only, _ONE_GIVEN),
+        (ruled & ~alone & (fam_sim < PART_MATCH), _FAMILY_DIFFERS),
+        (ruled & ~alone & (fam_sim >= PART_MATCH) & (first_given >= 0) & (n > 1)
+         & (((first_sim >= 0) & (first_sim < PART_MATCH)) | ((first_sim < 0) & unpaired_q)), _GIVEN_DIFFERS),
+    )  # fmt: skip
+    for capped, bit in rules:
+        score = np.where(capped, np.minimum(score, _CAP), score)
+        flags[capped] |= bit
+
+    # 5. a name split otherwise is also compared whole
+    uneven = np.flatnonzero(n != m).tolist()
+    if uneven:
+        from rapidfuzz import process
+
+        whole = process.cpdist(["".join(q[k]) for k in uneven], ["".join(a[k]) for k in uneven],
+                               scorer=Levenshtein.normalized_similarity, dtype=np.float64)  # fmt: skip
+        better = (whole >= 0.9) & (whole > score[uneven])
+        score[np.array(uneven)[better]] = whole[better]
+        flags[np.array(uneven)[better]] |= _WHOLE
+
+    same = np.fromiter((x == y for x, y in zip(q, a, strict=True)), dtype=bool, count=size)
+    score = np.where(same, 1.0, np.clip(score, 0.0, 1.0))
+    flags[same] = 0
+    return score, flags, np.where(ruled, fam_sim, 0.0)
+
+
+def _flat(np: Any, names: Sequence[tuple[str, ...]]) -> Any:
+    """The parts of ``names``, one after the other, as an array of strings (objects)."""
+    out = np.empty(sum(map(len, names)), dtype=object)
+    out[:] = [t for parts in names for t in parts]
+    return out

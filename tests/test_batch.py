@@ -1,6 +1,6 @@
 """Many names at once over a large gazetteer: `resolve_many` looks up the candidates of all its names
-together on arrays (`CandidateIndex.lookup_many`) and scores their one-word pairs together
-(`Resolver._ranked_together`). Both are shortcuts: these tests hold them to giving exactly what
+together on arrays (`CandidateIndex.lookup_many`) and scores their pairs together
+(`Resolver._ranked_together`, `scoring.compare_many`). Both are shortcuts: these tests hold them to giving exactly what
 `resolve` gives one name at a time, through the dicts of a small table and the long way of scoring."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from resolver import Match, Resolver
 from resolver.model import EntityFacts
 from resolver.resolver import _as_spelled
-from resolver.scoring import _by_parts, compare, token_similarities, token_similarity
+from resolver.scoring import _by_parts, compare, compare_many, notes_of, token_similarities, token_similarity
 
 
 def _typos(names: list[str], seed: int) -> list[str]:
@@ -125,6 +125,40 @@ def test_one_word_against_one_word_scores_as_the_long_way(q: str, a: str, q_alt:
     if (q,) == (a,):
         long = got  # (equal keys are decided before either)
     assert (got.score, got.pairs, got.notes, got.whole) == (long.score, long.pairs, long.notes, long.whole)
+
+
+# -- every case of scoring, done many pairs at once ---------------------------------------------------
+# parts that pair in every way: equal, one edit, initials, sound-alikes, particles (which weigh less)
+_WORDS = ["sergei", "sergey", "s", "ivanov", "ivano", "ivanova", "faiz", "f", "hamid", "hameed", "khan", "kahn", "smith",
+          "smyth", "al", "bin", "de", "of", "state", "islamic", "ab", "abc"]  # fmt: skip
+_NAME = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(tuple)
+
+
+@st.composite
+def _pair(draw: st.DrawFn) -> tuple[Any, ...]:
+    q, a = draw(_NAME), draw(_NAME)
+    spelled = st.lists(st.sampled_from(_WORDS), min_size=len(a), max_size=len(a)).map(tuple)
+    q_spelled = st.lists(st.sampled_from(_WORDS), min_size=len(q), max_size=len(q)).map(tuple)
+    family = draw(st.none() | st.integers(0, len(a) - 1))
+    return q, a, draw(st.booleans()), family, draw(st.none() | spelled), draw(st.none() | q_spelled)
+
+
+@given(st.lists(_pair(), min_size=1, max_size=40))
+@example([(("sergei", "ivano"), ("sergei", "ivanov"), True, None, None, None),
+          (("ivanov", "sergei"), ("sergei", "ivanov"), True, None, None, None),
+          (("ivanov",), ("sergei", "ivanov"), True, None, None, None),
+          (("sergei",), ("sergei", "ivanov"), True, None, None, None),
+          (("faiz", "hameed"), ("faiz", "hamid"), True, 1, None, ("faiz", "hameed")),
+          (("s", "ivanov"), ("sergei", "ivanov"), True, None, None, None),
+          (("islamic", "state", "of", "khan"), ("islamic", "state"), False, None, None, None),
+          (("abc",), ("ab", "abc"), False, None, None, None),
+          (("smith",), ("smith",), True, None, None, None)])  # fmt: skip
+def test_compare_many_scores_as_compare(pairs: list[tuple[Any, ...]]) -> None:
+    q, a, person, family, alt, q_alt = (list(column) for column in zip(*pairs, strict=True))
+    score, flags, family_sim = compare_many(np, q, a, person, family, alt, q_alt)
+    expected = [compare(*p[:2], person=p[2], family_index=p[3], alt=p[4], q_alt=p[5]) for p in pairs]
+    got = [(x, notes_of(bits, f)) for x, bits, f in zip(score.tolist(), flags.tolist(), family_sim.tolist(), strict=True)]
+    assert got == [(s.score, s.notes) for s in expected]
 
 
 def test_many_names_over_the_default_gazetteer_resolve_as_one_by_one(resolver: Resolver) -> None:

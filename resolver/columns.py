@@ -152,6 +152,11 @@ class HashedTable(Mapping[str, Sequence[int]]):
         """(offsets, items): the numbers of slot ``i`` are ``items[offsets[i]:offsets[i + 1]]``."""
         return self._offsets, self._items
 
+    def packed(self) -> tuple[StringColumn, tuple[Sequence[int], Sequence[int], Sequence[int]]] | None:
+        """(keys, (hashes, offsets, items)) as :func:`pack_table` makes them, when the keys are a string
+        column (see its ``buffers``); else None."""
+        return (self._keys, (self._hashes, self._offsets, self._items)) if isinstance(self._keys, StringColumn) else None
+
     @property
     def lists(self) -> Sequence[Sequence[int]]:
         """The values, in the order of the keys (by slot)."""
@@ -225,6 +230,15 @@ class AliasColumns(_View[AliasRecord]):
             whole = ~np.isin(ids, np.fromiter(self._split, dtype=np.int64, count=len(self._split)))
         return (np.frombuffer(self._entity, dtype=np.uint32)[ids].astype(np.int64), (flags & 1).astype(bool), flags >> 1,
                 np.frombuffer(self.sizes, dtype=np.uint32)[ids], whole, np.frombuffer(self._family, dtype=np.int32)[ids].astype(np.int64))  # fmt: skip
+
+    def packed(self) -> tuple[dict[str, Any], list[str], list[list[object]]]:
+        """What :func:`pack_aliases` makes of these aliases, without making them: the columns held."""
+        columns: dict[str, Any] = {"alias_entity": self._entity, "alias_flags": self._flags, "alias_family": self._family,
+                                   "alias_sizes": self.sizes}  # fmt: skip
+        for name, strings in (("alias_texts", self._texts), ("alias_keys", self.keys), ("alias_cased", self._cased)):
+            columns[name + "_offsets"], columns[name] = strings.buffers
+        split = [[i, list(tokens), list(cased)] for i, (tokens, cased) in sorted(self._split.items())]
+        return columns, list(self._kinds), split
 
     @property
     def texts(self) -> StringColumn:

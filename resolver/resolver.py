@@ -20,7 +20,7 @@ from rapidfuzz.distance import Indel
 from . import gcpause
 from .aliases import Compiled, compile_gazetteer, country_words, is_case_sensitive
 from .candidates import AliasRecord, CandidateIndex
-from .compiled import is_index_file, load_default, load_index, save_index
+from .compiled import compact, is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
 from .gcpause import gc_paused
@@ -88,6 +88,10 @@ class Resolver:
                 normalizer = Normalizer(rules) if rules is not None else default_normalizer()
                 gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
                 built = compile_gazetteer(gaz, normalizer, jobs=jobs)
+                index = CandidateIndex(built.aliases, jobs=jobs)
+                built = replace(built, index=index, country_words=country_words(built.aliases, gaz.entities))
+                if index.large:  # hundreds of thousands of forms: kept as an index file keeps them (see `compact`)
+                    built = compact(built)
             self._setup(built, threshold, margin, jobs)
 
     def _setup(self, built: Compiled, threshold: float, margin: float, jobs: int = 0) -> None:

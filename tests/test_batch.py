@@ -15,6 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolver import Match, Resolver
+from resolver.columns import AliasColumns
 from resolver.model import EntityFacts
 from resolver.resolver import _as_spelled
 from resolver.scoring import _by_parts, compare, compare_many, notes_of, token_similarities, token_similarity
@@ -103,6 +104,21 @@ def test_a_loaded_index_searched_on_arrays_resolves_as_built(
     expected = [_outcome(built.resolve(q, threshold=0.0)) for q in queries]
     assert [_outcome(m) for m in loaded.resolve_many(queries, threshold=0.0)] == expected
     assert [_outcome(loaded.resolve(q, threshold=0.0)) for q in queries[:300]] == expected[:300]
+
+
+def test_a_large_gazetteer_is_kept_as_columns_and_resolves_and_saves_as_before(
+    built: Resolver, geonames_cities: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("resolver.candidates._SMALL_TABLE", 0)  # these 8000 cities make a large table
+    big = Resolver.from_records(geonames_cities)
+    assert big.index.large and isinstance(big.compiled.aliases, AliasColumns), "compacted after the build"
+    assert not isinstance(built.compiled.aliases, AliasColumns)
+    queries = _queries(geonames_cities)
+    assert [_outcome(m) for m in big.resolve_many(queries, threshold=0.0)] == [_outcome(built.resolve(q, threshold=0.0)) for q in queries]
+    # saved from its columns as they are, the index is the very file the records make
+    big.save_index(tmp_path / "columns.rindex")
+    built.save_index(tmp_path / "records.rindex")
+    assert (tmp_path / "columns.rindex").read_bytes() == (tmp_path / "records.rindex").read_bytes()
 
 
 # -- the one-word case of scoring, done many pairs at once --------------------------------------------

@@ -59,14 +59,15 @@ class AliasBatch(NamedTuple):
     sizes: Any  # parts
     whole: Any  # the parts are the key split at spaces (else one holds a space: see `columns.pack_aliases`)
     family: Any  # the family name's place, or -1
-    keys: list[str]
-    cased: list[str]  # the parts as written, joined by spaces
-    records: list[AliasRecord] | None  # (when the index holds them)
+    keys: list[str] | None  # (of an index's columns) the keys, and ...
+    cased: list[str] | None  # ... the parts as written, joined by spaces
+    records: list[AliasRecord] | None  # (else) the records
 
     def parts(self, k: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The parts of the ``k``-th alias, as keys and as written (for a ``whole`` one)."""
         if self.records is not None:
             return self.records[k].tokens, self.records[k].cased
+        assert self.keys is not None and self.cased is not None
         return tuple(self.keys[k].split(SEPARATOR)), tuple(self.cased[k].split(SEPARATOR))
 
 
@@ -159,6 +160,7 @@ class CandidateIndex:
         # asks about thousands of words, most near no part, and a dict answers without hashing twice
         self._near: dict[str, tuple[int, ...]] | None = None
         self._np: _Arrays | None = None  # the arrays of lookup_many: a large table's made here, before the first query
+        self._record_columns: tuple[Any, ...] | None = None  # see alias_columns
         if len(self.neighbours) <= _SMALL_TABLE:
             near: defaultdict[str, list[int]] = defaultdict(list)
             for number, part in enumerate(self.parts):
@@ -339,12 +341,19 @@ class CandidateIndex:
         """The aliases ``ids`` (an array) as columns, read from a loaded index's columns without making
         records."""
         columns = getattr(self.aliases, "columns", None)
-        if columns is None:
-            recs = [self.aliases[i] for i in ids.tolist()]
-            return AliasBatch(np.array([r.entity for r in recs], dtype=np.int64), np.array([r.case_sensitive for r in recs], dtype=bool),
-                              np.array([r.kind == "name" for r in recs], dtype=bool), np.array([len(r.tokens) for r in recs], dtype=np.int64),
-                              np.ones(len(recs), dtype=bool), np.array([-1 if r.family_index is None else r.family_index for r in recs], dtype=np.int64),
-                              [r.key for r in recs], [SEPARATOR.join(r.cased) for r in recs], recs)  # fmt: skip
+        if columns is None:  # records: their columns made once
+            if self._record_columns is None:
+                recs = self.aliases
+                self._record_columns = (
+                    np.fromiter((r.entity for r in recs), dtype=np.int64, count=len(recs)),
+                    np.fromiter((r.case_sensitive for r in recs), dtype=bool, count=len(recs)),
+                    np.fromiter((r.kind == "name" for r in recs), dtype=bool, count=len(recs)),
+                    np.fromiter((len(r.tokens) for r in recs), dtype=np.int64, count=len(recs)),
+                    np.fromiter((-1 if r.family_index is None else r.family_index for r in recs), dtype=np.int64, count=len(recs)),
+                )
+            entity, case, is_name, size, family = (column[ids] for column in self._record_columns)
+            return AliasBatch(entity, case, is_name, size, np.ones(len(ids), dtype=bool), family, None, None,
+                              [self.aliases[i] for i in ids.tolist()])  # fmt: skip
         entity, case, kind, size, whole, family = columns(np, ids)
         kinds = list(self.aliases.kinds)  # type: ignore[attr-defined]
         is_name = kind == kinds.index("name") if "name" in kinds else np.zeros(len(ids), dtype=bool)
@@ -374,7 +383,11 @@ class CandidateIndex:
         pools = self._pools(np, plan, pair_token, pair_part, weight, limit)
         # the aliases of each pool ranked by their likeness to the query as a whole string (all at once)
         empty = np.zeros(0, dtype=np.int64)
-        pool_query, pool_alias, pool_count = (np.concatenate(x) for x in zip(*pools, strict=True)) if pools else (empty,) * 3
+        pool_query, pool_alias, pool_count = empty, empty, empty
+        if pools:
+            of_query, pooled, counted = zip(*pools, strict=True)
+            pool_alias, pool_count = np.concatenate(pooled), np.concatenate(counted)
+            pool_query = np.repeat(np.array(of_query, dtype=np.int64), [len(a) for a in pooled])
         query_text = [" ".join(tokens) for tokens, _ in queries]
         texts, keys = [query_text[q] for q in pool_query.tolist()], self._keys_at(np, pool_alias)
         likeness = np.maximum(process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64),
@@ -430,7 +443,7 @@ class CandidateIndex:
             same |= part_array == np.array([w[column] for w in plan.words], dtype=object)[pair_token]
         return pair_token[near], pair_part[near], np.where(same, 1.0, 0.9 * likeness)[near]
 
-    def _pools(self, np: Any, plan: _Plan, pair_token: Any, pair_part: Any, weight: Any, limit: int) -> list[tuple[Any, Any, Any]]:
+    def _pools(self, np: Any, plan: _Plan, pair_token: Any, pair_part: Any, weight: Any, limit: int) -> list[tuple[int, Any, Any]]:
         """Per query, (query, aliases, counts) of the pool `lookup` ranks: its tokens taken rarest
         first, each adding its best weight per alias (a common part only confirms the aliases found
         before), and the ``_POOL * limit`` (+ exact hits) aliases with the highest counts kept."""
@@ -443,12 +456,13 @@ class CandidateIndex:
         row_at = np.concatenate(([0], np.cumsum(lengths))).tolist()
         pair_at = np.searchsorted(pair_token, np.arange(len(plan.words) + 1)).tolist()
         token_size = np.bincount(pair_token, weights=lengths, minlength=len(plan.words)).tolist()
+        rarest_first = list(zip(token_size, (word for word, _ in plan.words), strict=True)).__getitem__
         pools = []
         for q, tokens_of_q in enumerate(plan.tokens_of):
             pool: Any = None  # the aliases found ...
             found: Any = None  # ... and their counts, until a second token adds to them
             touched: list[Any] = []  # from the second token on: the aliases counted in the scratch arrays
-            for t in sorted(tokens_of_q, key=lambda t: (token_size[t], plan.words[t][0])):
+            for t in sorted(tokens_of_q, key=rarest_first):
                 a, b = row_at[pair_at[t]], row_at[pair_at[t + 1]]
                 if a == b:
                     continue
@@ -486,7 +500,7 @@ class CandidateIndex:
                     pool, found = pool[top], found[top]
                 pick = np.lexsort((pool, sizes[pool], -found))[:size]
                 pool, found = pool[pick], found[pick]
-            pools.append((np.full(len(pool), q, dtype=np.int64), pool, found))
+            pools.append((q, pool, found))
         return pools
 
 

@@ -12,7 +12,7 @@ __all__ = ["DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "Resolver"]
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -108,6 +108,7 @@ class Resolver:
             built.country_words if built.country_words is not None else country_words(built.aliases, self.entities)
         )
         self._facts = built.facts if built.facts is not None else EntityFacts.of(self.entities)
+        self._priors: Any = None  # the priors as an array, once needed
         self.compiled = replace(built, index=self.index, country_words=self._country_words, facts=self._facts)  # saved with the index
 
     def _own_country_words(self, tokens: tuple[str, ...], e_idx: int) -> set[str]:
@@ -392,7 +393,7 @@ class Resolver:
         owner = np.repeat(np.arange(len(keys)), [len(ids) for ids in found])
         ids = np.fromiter((i for ids in found for i in ids), dtype=np.int64, count=len(owner))
         batch = self.index.alias_columns(np, ids)
-        entity, case, is_name, key, cased = batch.entity, batch.case_sensitive, batch.is_name, batch.keys, batch.cased
+        entity, case, is_name = batch.entity, batch.case_sensitive, batch.is_name
         types = self._facts.types
         weak = [is_case_sensitive(qk, self.normalizer) for qk in keys]  # see `_ranked`
         one_word = np.array([len(qk.tokens) == 1 and not w for qk, w in zip(keys, weak, strict=True)], dtype=bool)
@@ -403,8 +404,9 @@ class Resolver:
         if len(fits):
             query = [keys[q].tokens[0] for q in owner[fits].tolist()]
             query_spelled = [(alts[q] or keys[q].tokens)[0] for q in owner[fits].tolist()]
-            alias = [key[j] for j in fits.tolist()]
-            spelled = [cased[j].lower() for j in fits.tolist()]
+            one_part = [batch.parts(j) for j in fits.tolist()]
+            alias = [tokens[0] for tokens, _ in one_part]
+            spelled = [as_written[0].lower() for _, as_written in one_part]
             sim = token_similarities(np, query, alias)
             again = np.flatnonzero((sim < 1.0) & np.array(
                 [qs != q or s != k for q, qs, k, s in zip(query, query_spelled, alias, spelled, strict=True)], dtype=bool))  # fmt: skip
@@ -435,19 +437,64 @@ class Resolver:
             for k, bits, fam in zip(rest.tolist(), flags.tolist(), family.tolist(), strict=True):
                 detail[k] = (bits, fam) if bits else None
             fit[rest] = True
-        out: list[list[tuple[float, int, Any, Any]]] = []
-        rows = zip(ids.tolist(), entity.tolist(), fit.tolist(), score.tolist(), written.tolist(), is_name.tolist(), detail, strict=True)
+        # a query whose every pair was scored here is ranked here too; the others as `_ranked` ranks them
+        rounded = np.array([round(v, 6) for v in score.tolist()])  # (Python's rounding, as `_rank_alias` rounds)
+        out = self._ranked_on_arrays(np, len(keys), owner, ids, entity, score, rounded, written, is_name, detail,
+                                     np.bincount(owner, ~fit, len(keys)) == 0)  # fmt: skip
+        at = np.concatenate(([0], np.cumsum([len(f) for f in found]))).tolist()
         for q, qk in enumerate(keys):
+            if out[q] is not None:
+                continue
             best: dict[int, tuple[float, Any, Any]] = {}
             order: dict[int, tuple[float, float, bool]] = {}
-            for _ in found[q]:
-                i, e, by_arrays, value, like, own_name, notes = next(rows)
-                if by_arrays:  # (the alias as its number, its notes as bits: see `_match`)
-                    self._keep(best, order, e, (value, i, notes), (round(value, 6), like, own_name))
+            for k in range(at[q], at[q + 1]):
+                if fit[k]:  # (the alias as its number, its notes as bits: see `_match`)
+                    self._keep(best, order, int(entity[k]), (score[k].item(), int(ids[k]), detail[k]),
+                               (rounded[k].item(), written[k].item(), bool(is_name[k])))  # fmt: skip
                 else:
-                    self._keep(best, order, *self._rank_alias(qk, alts[q], self.index.aliases[i], weak[q]))
-            out.append(self._sorted(best, order))
+                    self._keep(best, order, *self._rank_alias(qk, alts[q], self.index.aliases[int(ids[k])], weak[q]))
+            out[q] = self._sorted(best, order)
+        return cast(list[list[tuple[float, int, Any, Any]]], out)
+
+    def _ranked_on_arrays(
+        self, np: Any, n: int, owner: Any, ids: Any, entity: Any, score: Any, rounded: Any, written: Any, is_name: Any,
+        detail: list[Any], clean: Any,
+    ) -> list[list[tuple[float, int, Any, Any]] | None]:  # fmt: skip
+        """`_keep` and `_sorted` of the pairs of the ``clean`` queries, over arrays: each entity's best
+        alias (the highest rank, the first of equals), the entities by rank, prior and ID. None for
+        the other queries."""
+        out: list[list[tuple[float, int, Any, Any]] | None] = [None] * n
+        rows = np.flatnonzero(clean[owner])
+        if not len(rows):
+            return out
+        rows = rows[np.lexsort((~is_name[rows], -written[rows], -rounded[rows], entity[rows], owner[rows]))]  # (stable)
+        query, ent = owner[rows], entity[rows]
+        best = rows[np.concatenate(([True], (query[1:] != query[:-1]) | (ent[1:] != ent[:-1])))]
+        prior = self._prior_column(np)[entity[best]]
+        order = np.lexsort((-prior, ~is_name[best], -written[best], -rounded[best], owner[best]))
+        best, prior = best[order], prior[order]
+        items = list(zip(score[best].tolist(), entity[best].tolist(), ids[best].tolist(), [detail[k] for k in best.tolist()], strict=True))
+        bounds = np.searchsorted(owner[best], np.arange(n + 1)).tolist()
+        for q in np.flatnonzero(clean).tolist():
+            out[q] = items[bounds[q] : bounds[q + 1]]
+        # entities equal in all but their IDs: in the order of their IDs, as `_sorted` puts them
+        query, r, w, own = owner[best], rounded[best], written[best], is_name[best]
+        tied = (query[1:] == query[:-1]) & (r[1:] == r[:-1]) & (w[1:] == w[:-1]) & (own[1:] == own[:-1]) & (prior[1:] == prior[:-1])
+        if tied.any():
+            rank = list(zip(r.tolist(), w.tolist(), own.tolist(), prior.tolist(), strict=True))
+            entity_ids = self._facts.ids
+            for q in set(query[1:][tied].tolist()):
+                lo, hi = bounds[q], bounds[q + 1]
+                ranked = sorted(zip(rank[lo:hi], items[lo:hi], strict=True),
+                                key=lambda t: (-t[0][0], -t[0][1], not t[0][2], -t[0][3], entity_ids[t[1][1]]))  # fmt: skip
+                out[q] = [item for _, item in ranked]
         return out
+
+    def _prior_column(self, np: Any) -> Any:
+        """The entities' priors as an array (made once)."""
+        if self._priors is None:
+            self._priors = np.asarray(self._facts.priors, dtype=np.float64)
+        return self._priors
 
     def _sorted(
         self, best: dict[int, tuple[float, Any, Any]], order: dict[int, tuple[float, float, bool]]

@@ -29,6 +29,7 @@ __all__ = ["METHOD", "PART_MATCH", "clear_caches", "compare", "compare_many", "m
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import jellyfish
@@ -269,18 +270,19 @@ def compare_many(
     m = np.fromiter(map(len, a), dtype=np.int64, count=size)
     is_person = np.fromiter(person, dtype=bool, count=size)
     q_start, a_start = np.cumsum(n) - n, np.cumsum(m) - m  # each pair's first part among all parts
-    q_particle = np.fromiter((t in _PARTICLES for parts in q for t in parts), dtype=bool, count=int(n.sum()))
-    a_particle = np.fromiter((t in _PARTICLES for parts in a for t in parts), dtype=bool, count=int(m.sum()))
+    q_list, a_list = list(chain.from_iterable(q)), list(chain.from_iterable(a))
+    q_particle = np.fromiter(map(_PARTICLES.__contains__, q_list), dtype=bool, count=len(q_list))
+    a_particle = np.fromiter(map(_PARTICLES.__contains__, a_list), dtype=bool, count=len(a_list))
 
     # 1. the similarity of every part of one side with every part of the other, as keys and as spelled
     pair = np.repeat(np.arange(size), n * m)
     within = np.arange(len(pair)) - np.repeat(np.cumsum(n * m) - n * m, n * m)
     i, j = within // m[pair], within % m[pair]
     q_cell, a_cell = q_start[pair] + i, a_start[pair] + j  # each cell's parts among all parts
-    q_parts, a_parts = _flat(np, q), _flat(np, a)
+    q_parts, a_parts = _objects(np, q_list), _objects(np, a_list)
     sim = token_similarities(np, q_parts[q_cell].tolist(), a_parts[a_cell].tolist())
-    q_spelled = _flat(np, [sp or parts for parts, sp in zip(q, q_alt, strict=True)])
-    a_spelled = _flat(np, [sp or parts for parts, sp in zip(a, alt, strict=True)])
+    q_spelled = _objects(np, list(chain.from_iterable(sp or parts for parts, sp in zip(q, q_alt, strict=True))))
+    a_spelled = _objects(np, list(chain.from_iterable(sp or parts for parts, sp in zip(a, alt, strict=True))))
     respelled = (q_spelled != q_parts)[q_cell] | (a_spelled != a_parts)[a_cell]
     again = np.flatnonzero((sim < 1.0) & respelled)
     if len(again):
@@ -379,8 +381,8 @@ def compare_many(
     return score, flags, np.where(ruled, fam_sim, 0.0)
 
 
-def _flat(np: Any, names: Sequence[tuple[str, ...]]) -> Any:
-    """The parts of ``names``, one after the other, as an array of strings (objects)."""
-    out = np.empty(sum(map(len, names)), dtype=object)
-    out[:] = [t for parts in names for t in parts]
+def _objects(np: Any, strings: list[str]) -> Any:
+    """``strings`` as an array of objects."""
+    out = np.empty(len(strings), dtype=object)
+    out[:] = strings
     return out

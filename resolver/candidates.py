@@ -367,7 +367,9 @@ class CandidateIndex:
 
     def _keys_at(self, np: Any, indices: Any) -> list[str]:
         keys = self._keys
-        return _strings_at(np, keys, indices) if keys is not None else [self.aliases[i].key for i in indices.tolist()]
+        if keys is None:  # records: their keys made once
+            keys = self._keys = [rec.key for rec in self.aliases]
+        return _strings_at(np, keys, indices)
 
     def lookup_many(self, queries: Sequence[tuple[tuple[str, ...], tuple[str, ...] | None]], limit: int = 50) -> list[list[int]]:
         """:meth:`lookup` for many queries (``(tokens, spelled)`` each): the same steps and the same
@@ -418,10 +420,10 @@ class CandidateIndex:
         A part weighs 1 when it is the token (or its spelling), else 0.9 x its likeness to it."""
         table, offsets = self._arrays.table, self._arrays.offsets
         # the parts filed under the tokens' forms (one search for every distinct hash, in order: faster so)
-        hashes, inverse = np.unique(np.array(plan.hashes, dtype=np.uint64), return_inverse=True)
+        form_hashes, form_token, sound = plan.form_columns(np)
+        hashes, inverse = np.unique(form_hashes, return_inverse=True)
         bounds = np.searchsorted(table, np.stack([hashes, hashes | np.uint64(_PART_MASK)], axis=1).ravel())
         lo, hi = bounds[0::2][inverse], bounds[1::2][inverse]
-        sound = np.array(plan.sounds, dtype=np.int64)
         wide = (sound >= 0) & (hi - lo > _SOUNDS)  # a Metaphone code of too many parts is left out
         hi[wide] = lo[wide]
         codes = plan.codes
@@ -429,7 +431,7 @@ class CandidateIndex:
             codes[place // 2][place % 2] = ""  # (so no part is near by sound alone)
         entries = table[_ranges(np, lo, hi)]
         direct = np.array(plan.direct, dtype=np.int64).reshape(-1, 2)
-        pair_token = np.concatenate([np.repeat(np.array(plan.hash_token, dtype=np.int64), hi - lo), direct[:, 0]])
+        pair_token = np.concatenate([np.repeat(form_token, hi - lo), direct[:, 0]])
         pair_part = np.concatenate([(entries & np.uint64(_PART_MASK)).astype(np.int64), direct[:, 1]])
         ok = pair_part < len(offsets) - 1  # (a table that does not fit the parts finds nothing)
         pairs = np.unique(pair_token[ok] << 32 | pair_part[ok])
@@ -514,9 +516,8 @@ class _Plan:
         self.words: list[tuple[str, str]] = []  # token -> (part, as written)
         self.tokens_of: list[list[int]] = []  # query -> its tokens
         self.codes: list[list[str | None]] = []  # token -> each word's Metaphone code (None: looked up as it is)
-        self.hashes: list[int] = []  # every form's hash << 32
-        self.hash_token: list[int] = []
-        self.sounds: list[int] = []  # a Metaphone code's place among the words (token * 2 + 0 or 1), else -1
+        self.hashes: list[int] = []  # every form's hash
+        self.filed: list[tuple[int, int]] = []  # (place among the words: token * 2 + 0 or 1, forms) of each word filed
         self.direct: list[tuple[int, int]] = []  # (token, part number) of words looked up as they are
         known: dict[tuple[str, str], int] = {}
         for tokens, spelled in queries:
@@ -542,10 +543,16 @@ class _Plan:
                     self.direct.append((t, number))
                 continue
             forms = _forms(word)
-            self.hashes += [crc32(form.encode()) << 32 for form in forms]
-            self.hash_token += [t] * len(forms)
-            self.sounds += [-1] * (len(forms) - 1) + [2 * t + w]  # (the Metaphone code comes last)
+            self.hashes += map(crc32, map(str.encode, forms))
+            self.filed.append((2 * t + w, len(forms)))
             self.codes[t][w] = forms[-1][1:]
+
+    def form_columns(self, np: Any) -> tuple[Any, Any, Any]:
+        """(hash << 32, token, place of a Metaphone code among the words or -1) of every form."""
+        place, count = np.array(self.filed, dtype=np.int64).reshape(-1, 2).T
+        sounds = np.full(int(count.sum()), -1, dtype=np.int64)
+        sounds[np.cumsum(count) - 1] = place  # (the Metaphone code comes last)
+        return np.array(self.hashes, dtype=np.uint64) << np.uint64(32), np.repeat(place // 2, count), sounds
 
 
 def _keep_best(np: Any, best: Any, aliases: Any, weights: Any) -> None:

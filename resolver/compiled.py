@@ -437,7 +437,7 @@ def _facts(columns: dict[str, _Column], meta: dict[str, Any], ids: list[str], ty
     if ids and (max(kinds) >= len(types) or max(where) >= len(countries) or not all(0.0 <= p <= 1.0 for p in priors)):
         raise ValueError("an entity's type, country or prior is out of range")
     names = _strings(columns, "entity_names", len(ids))
-    return EntityFacts(ids, names, [types[k] for k in kinds], [countries[c] for c in where], list(priors))
+    return EntityFacts(ids, names, [types[k] for k in kinds], [countries[c] for c in where], cast(Sequence[float], priors))
 
 
 def _compiled_from(meta: dict[str, Any], columns: dict[str, _Column], label: str) -> Compiled:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Comparison", "Entity", "EntityFacts", "Explanation", "Match", "Role", "Step"]
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,7 +95,7 @@ class EntityFacts(NamedTuple):
         names: list[str] = []
         types: list[str] = []
         countries: list[str | None] = []
-        priors: list[float] = []
+        priors = array("d")  # (numbers in one buffer: ranking reads them as an array)
         for e in entities:
             ids.append(e.id)
             names.append(e.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = ["DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "Resolver"]
 
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -491,9 +492,10 @@ class Resolver:
         return out
 
     def _prior_column(self, np: Any) -> Any:
-        """The entities' priors as an array (made once)."""
+        """The entities' priors as an array (made once; a view of the column where they are one)."""
         if self._priors is None:
-            self._priors = np.asarray(self._facts.priors, dtype=np.float64)
+            priors = self._facts.priors
+            self._priors = np.frombuffer(priors, dtype=np.float64) if isinstance(priors, (array, memoryview)) and len(priors) else np.asarray(priors, dtype=np.float64)
         return self._priors
 
     def _sorted(

@@ -99,7 +99,7 @@ def test_a_loaded_index_searched_on_arrays_resolves_as_built(
     monkeypatch.setattr("resolver.compiled._READ_WHOLE", 0)  # through the index's columns, not plain objects
     built.save_index(tmp_path / "cities.rindex")
     loaded = _arrays(Resolver.from_path(tmp_path / "cities.rindex"))
-    assert loaded.compiled.facts is not None and EntityFacts(*map(list, loaded.compiled.facts)) == EntityFacts.of(built.entities)
+    assert loaded.compiled.facts is not None and list(map(list, loaded.compiled.facts)) == list(map(list, EntityFacts.of(built.entities)))
     queries = _queries(geonames_cities)
     expected = [_outcome(built.resolve(q, threshold=0.0)) for q in queries]
     assert [_outcome(m) for m in loaded.resolve_many(queries, threshold=0.0)] == expected

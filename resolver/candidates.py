@@ -438,12 +438,8 @@ class CandidateIndex:
         pair_token, pair_part = pairs >> 32, pairs & _PART_MASK
         # less the parts of another form with the same hash; then each part's weight
         parts = _strings_at(np, self.parts, pair_part)
-        near, likeness = _near_many(np, parts, pair_token, plan)
-        same = np.zeros(len(parts), dtype=bool)
-        part_array = np.array(parts, dtype=object)
-        for column in (0, 1):
-            same |= part_array == np.array([w[column] for w in plan.words], dtype=object)[pair_token]
-        return pair_token[near], pair_part[near], np.where(same, 1.0, 0.9 * likeness)[near]
+        near, likeness = _near_many(np, parts, pair_token, plan)  # (a likeness of 1: the part is the word or its spelling)
+        return pair_token[near], pair_part[near], np.where(likeness == 1.0, 1.0, 0.9 * likeness)[near]
 
     def _pools(self, np: Any, plan: _Plan, pair_token: Any, pair_part: Any, weight: Any, limit: int) -> list[tuple[int, Any, Any]]:
         """Per query, (query, aliases, counts) of the pool `lookup` ranks: its tokens taken rarest

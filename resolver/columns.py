@@ -97,11 +97,15 @@ class StringColumn(_View[str]):
 
 
 def pack_strings(strings: Iterable[str]) -> tuple[array[int], bytes]:
-    """(offsets, blob) of a string column; ``OverflowError`` when the blob reaches 4 GiB."""
-    encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+    """(offsets, blob) of a string column; ``OverflowError`` when the blob reaches 4 GiB. (The
+    strings are encoded into one growing buffer: a list of a million encoded strings would hold
+    60 MB more at a large build's peak.)"""
+    blob = bytearray()
     offsets = array("I", [0])
-    offsets.extend(accumulate(map(len, encoded)))
-    return offsets, b"".join(encoded)
+    for s in strings:
+        blob += s.encode("utf-8", "surrogatepass")
+        offsets.append(len(blob))
+    return offsets, bytes(blob)
 
 
 class HashedTable(Mapping[str, Sequence[int]]):

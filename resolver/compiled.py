@@ -193,9 +193,9 @@ def _table_sections(table: Mapping[str, Sequence[int]], keys: Sequence[str] | No
 def compact(compiled: Compiled) -> Compiled:
     """``compiled`` (with its candidate index) with its searchable forms and look-up tables moved into
     the columns an index file holds, in memory: a few arrays and blobs instead of a million objects
-    and dicts. A gazetteer of hundreds of thousands of entities is then smaller, and searched a
-    quarter faster (`CandidateIndex.lookup_many` reads strings decoded afresh from one blob, not
-    objects strewn over the heap). The entities stay as they are."""
+    and dicts. A gazetteer of hundreds of thousands of entities then holds half the memory, and
+    `resolve_many` over it is a fifth faster (`CandidateIndex.lookup_many` reads strings decoded
+    afresh from one blob, not objects strewn over the heap). The entities stay as they are."""
     assert compiled.index is not None
     written, kinds, split = _search_sections(compiled.aliases, compiled.index)
     columns = {name: memoryview(data) if isinstance(data, bytes) else data for name, data in written.items()}

@@ -89,7 +89,7 @@ class Resolver:
                 normalizer = Normalizer(rules) if rules is not None else default_normalizer()
                 gaz = gazetteer if gazetteer is not None else load_gazetteer(default_gazetteer_dir())
                 built = compile_gazetteer(gaz, normalizer, jobs=jobs)
-                index = CandidateIndex(built.aliases, jobs=jobs)
+                index = CandidateIndex(built.aliases, jobs=jobs)  # (and the country words, from the records, before `compact`)
                 built = replace(built, index=index, country_words=country_words(built.aliases, gaz.entities))
                 if index.large:  # hundreds of thousands of forms: kept as an index file keeps them (see `compact`)
                     built = compact(built)
@@ -482,13 +482,11 @@ class Resolver:
         query, r, w, own = owner[best], rounded[best], written[best], is_name[best]
         tied = (query[1:] == query[:-1]) & (r[1:] == r[:-1]) & (w[1:] == w[:-1]) & (own[1:] == own[:-1]) & (prior[1:] == prior[:-1])
         if tied.any():
-            rank = list(zip(r.tolist(), w.tolist(), own.tolist(), prior.tolist(), strict=True))
-            entity_ids = self._facts.ids
+            rank = list(zip(r.tolist(), w.tolist(), own.tolist(), strict=True))
             for q in set(query[1:][tied].tolist()):
                 lo, hi = bounds[q], bounds[q + 1]
-                ranked = sorted(zip(rank[lo:hi], items[lo:hi], strict=True),
-                                key=lambda t: (-t[0][0], -t[0][1], not t[0][2], -t[0][3], entity_ids[t[1][1]]))  # fmt: skip
-                out[q] = [item for _, item in ranked]
+                out[q] = self._sorted({item[1]: (item[0], item[2], item[3]) for item in items[lo:hi]},
+                                      {item[1]: rk for item, rk in zip(items[lo:hi], rank[lo:hi], strict=True)})  # fmt: skip
         return out
 
     def _prior_column(self, np: Any) -> Any:

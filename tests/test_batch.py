@@ -121,6 +121,20 @@ def test_a_large_gazetteer_is_kept_as_columns_and_resolves_and_saves_as_before(
     assert (tmp_path / "columns.rindex").read_bytes() == (tmp_path / "records.rindex").read_bytes()
 
 
+def test_namesakes_rank_together_as_one_by_one() -> None:
+    # persons who share a name tie in all but their IDs: ranked on arrays, they come in the order of their IDs
+    given, family = ["Mitchell", "Sergei", "Faiz", "Jon", "Ann"], ["Mason", "Ivanov", "Hamid", "Smith", "Lee"]
+    records = [{"id": f"p-{k}-{g.lower()}-{f.lower()}", "type": "person", "name": f"{g} {f}", "aliases": []}
+               for k in (3, 1, 2) for g in given for f in family]  # fmt: skip
+    r = Resolver.from_records(records)
+    names = [f"{g} {f}" for g in given for f in family]
+    queries = [*names, *_typos(names, 7), *_typos(names, 8), "Smith", "Ivanov, Sergei", "S. Ivanov"]
+    for threshold in (None, 0.0):
+        got = r.resolve_many(queries, threshold=threshold)
+        assert sum(1 for m in got if m is not None and m.ambiguous) > len(names)
+        assert [_outcome(m) for m in got] == [_outcome(r.resolve(q, threshold=threshold)) for q in queries]
+
+
 # -- the one-word case of scoring, done many pairs at once --------------------------------------------
 _PART = st.text(alphabet="abcdeiklmnorsštuzé", min_size=1, max_size=9)
 

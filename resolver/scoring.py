@@ -296,12 +296,12 @@ def compare_many(
     used_a = np.zeros(int(m.sum()), dtype=bool)
     taken = []
     while len(keep):
-        keep = keep[~used_q[q_start[pair[keep]] + i[keep]] & ~used_a[a_start[pair[keep]] + j[keep]]]
+        keep = keep[~used_q[q_cell[keep]] & ~used_a[a_cell[keep]]]
         if not len(keep):
             break
         first = keep[np.concatenate(([True], pair[keep][1:] != pair[keep][:-1]))]
-        used_q[q_start[pair[first]] + i[first]] = True
-        used_a[a_start[pair[first]] + j[first]] = True
+        used_q[q_cell[first]] = True
+        used_a[a_cell[first]] = True
         taken.append(first)
     cells = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)  # in the order taken, per pair
     cells = cells[is_person[pair[cells]] | (sim[cells] >= PART_MATCH)]  # an organization's words match or not
@@ -316,8 +316,8 @@ def compare_many(
     wq, q_owner = weights(n, q_start, q_particle)
     wa, a_owner = weights(m, a_start, a_particle)
     cp = pair[cells]
-    cov_q = np.bincount(cp, wq[q_start[cp] + i[cells]] * sim[cells], size) / np.bincount(q_owner, wq, size)
-    cov_a = np.bincount(cp, wa[a_start[cp] + j[cells]] * sim[cells], size) / np.bincount(a_owner, wa, size)
+    cov_q = np.bincount(cp, wq[q_cell[cells]] * sim[cells], size) / np.bincount(q_owner, wq, size)
+    cov_a = np.bincount(cp, wa[a_cell[cells]] * sim[cells], size) / np.bincount(a_owner, wa, size)
     score = (cov_q + cov_a) / 2
     flags = np.zeros(size, dtype=np.int64)
     weaker = np.minimum(cov_q, cov_a)
@@ -346,7 +346,7 @@ def compare_many(
     first_sim = np.full(size, -1.0)  # -1: the first given name found no partner
     first_sim[pair[at_first]] = sim[at_first]
     paired_q = np.zeros(len(q_owner), dtype=bool)
-    paired_q[q_start[cp] + i[cells]] = True
+    paired_q[q_cell[cells]] = True
     unpaired_q = np.bincount(q_owner, ~paired_q & ~q_particle, size) > 0
     named = np.bincount(q_owner, ~q_particle, size)
     ruled = is_person & (m > 1)

@@ -28,7 +28,7 @@ from .gcpause import gc_paused
 from .model import Comparison, Entity, EntityFacts, Explanation, Match
 from .normalize import NameKey, Normalizer, default_normalizer
 from .rules import RuleSet, load_rules
-from .scoring import METHOD, PART_MATCH, Scored, compare, compare_many, notes_of, token_similarities
+from .scoring import METHOD, Scored, compare, compare_many, notes_of
 from .scoring import clear_caches as clear_scoring_caches
 
 if TYPE_CHECKING:
@@ -383,12 +383,10 @@ class Resolver:
     def _ranked_together(
         self, keys: list[NameKey], alts: list[tuple[str, ...] | None], found: list[list[int]]
     ) -> list[list[tuple[float, int, Any, Any]]]:
-        """`_ranked` of many queries, their pairs scored together over arrays. A one-word query against a
-        one-word alias of an entity other than a person, with no case rule (most pairs of a gazetteer
-        of places), is scored by `token_similarities` (the one-word case of `compare`) without making
-        the alias's record; the other pairs without a case rule by `compare_many`. A pair's
-        comparisons are made only if its match is explained. The few pairs with case rules, or of a
-        query naming a country, are scored as `_ranked` scores them."""
+        """`_ranked` of many queries, their pairs scored together over arrays: every pair without a case
+        rule by `compare_many`, without making the alias's record; its comparisons are made only if
+        its match is explained. The few pairs with case rules, or of a query naming a country, are
+        scored as `_ranked` scores them."""
         import numpy as np
 
         owner = np.repeat(np.arange(len(keys)), [len(ids) for ids in found])
@@ -397,33 +395,15 @@ class Resolver:
         entity, case, is_name = batch.entity, batch.case_sensitive, batch.is_name
         types = self._facts.types
         weak = [is_case_sensitive(qk, self.normalizer) for qk in keys]  # see `_ranked`
-        one_word = np.array([len(qk.tokens) == 1 and not w for qk, w in zip(keys, weak, strict=True)], dtype=bool)
         person = np.array([types[e] == "person" for e in entity.tolist()], dtype=bool)
-        fits = np.flatnonzero(one_word[owner] & (batch.sizes == 1) & batch.whole & ~case & ~person)
         score = np.zeros(len(ids))
         written = np.zeros(len(ids))
-        if len(fits):
-            query = [keys[q].tokens[0] for q in owner[fits].tolist()]
-            query_spelled = [(alts[q] or keys[q].tokens)[0] for q in owner[fits].tolist()]
-            one_part = [batch.parts(j) for j in fits.tolist()]
-            alias = [tokens[0] for tokens, _ in one_part]
-            spelled = [as_written[0].lower() for _, as_written in one_part]
-            sim = token_similarities(np, query, alias)
-            again = np.flatnonzero((sim < 1.0) & np.array(
-                [qs != q or s != k for q, qs, k, s in zip(query, query_spelled, alias, spelled, strict=True)], dtype=bool))  # fmt: skip
-            if len(again):
-                more = token_similarities(np, [query_spelled[i] for i in again.tolist()], [spelled[i] for i in again.tolist()])
-                sim[again] = np.maximum(sim[again], more)
-            score[fits] = np.where(sim >= PART_MATCH, np.minimum(1.0, sim), 0.0)
-            surfaces = [keys[q].surface[0] for q in owner[fits].tolist()]
-            written[fits] = process.cpdist(surfaces, spelled, scorer=Indel.normalized_similarity, dtype=np.float64)
-        # every other pair without a case rule (of a query that names no country, see `_score_alias`) is
-        # scored with `compare_many`: the same as `compare`, for all pairs at once
+        # every pair without a case rule (of a query that names no country, see `_score_alias`) is scored
+        # with `compare_many`: the same as `compare`, for all pairs at once
         country = [len(qk.tokens) > 1 and any(t in self._country_words for t in qk.tokens) for qk in keys]
         plain = np.array([not w and not c for w, c in zip(weak, country, strict=True)], dtype=bool)
+        rest = np.flatnonzero(~case & batch.whole & plain[owner])
         fit = np.zeros(len(ids), dtype=bool)
-        fit[fits] = True
-        rest = np.flatnonzero(~fit & ~case & batch.whole & plain[owner])
         detail: list[Any] = [None] * len(ids)
         if len(rest):
             parts, as_written = zip(*map(batch.parts, rest.tolist()), strict=True)

@@ -56,7 +56,6 @@ class AliasBatch(NamedTuple):
     entity: Any
     case_sensitive: Any
     is_name: Any  # the entity's own name (kind "name")
-    sizes: Any  # parts
     whole: Any  # the parts are the key split at spaces (else one holds a space: see `columns.pack_aliases`)
     family: Any  # the family name's place, or -1
     keys: list[str] | None  # (of an index's columns) the keys, and ...
@@ -348,17 +347,16 @@ class CandidateIndex:
                     np.fromiter((r.entity for r in recs), dtype=np.int64, count=len(recs)),
                     np.fromiter((r.case_sensitive for r in recs), dtype=bool, count=len(recs)),
                     np.fromiter((r.kind == "name" for r in recs), dtype=bool, count=len(recs)),
-                    np.fromiter((len(r.tokens) for r in recs), dtype=np.int64, count=len(recs)),
                     np.fromiter((-1 if r.family_index is None else r.family_index for r in recs), dtype=np.int64, count=len(recs)),
                 )
-            entity, case, is_name, size, family = (column[ids] for column in self._record_columns)
-            return AliasBatch(entity, case, is_name, size, np.ones(len(ids), dtype=bool), family, None, None,
+            entity, case, is_name, family = (column[ids] for column in self._record_columns)
+            return AliasBatch(entity, case, is_name, np.ones(len(ids), dtype=bool), family, None, None,
                               [self.aliases[i] for i in ids.tolist()])  # fmt: skip
-        entity, case, kind, size, whole, family = columns(np, ids)
+        entity, case, kind, whole, family = columns(np, ids)
         kinds = list(self.aliases.kinds)  # type: ignore[attr-defined]
         is_name = kind == kinds.index("name") if "name" in kinds else np.zeros(len(ids), dtype=bool)
         cased = _strings_at(np, self.aliases.cased, ids)  # type: ignore[attr-defined]
-        return AliasBatch(entity, case, is_name, size.astype(np.int64), whole, family, self._keys_at(np, ids), cased, None)
+        return AliasBatch(entity, case, is_name, whole, family, self._keys_at(np, ids), cased, None)
 
     def alias_text(self, i: int) -> str:
         """The text of alias ``i`` (from a loaded index's column, without making its record)."""

@@ -224,16 +224,16 @@ class AliasColumns(_View[AliasRecord]):
                            None if family < 0 else family)  # fmt: skip
 
 
-    def columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
-        """(entity, case flag, kind number, parts, whole, family index or -1) of the aliases ``ids`` (an
-        array), as arrays (``whole``: False where the key is not its parts joined by spaces, see
+    def columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, Any]:
+        """(entity, case flag, kind number, whole, family index or -1) of the aliases ``ids`` (an array),
+        as arrays (``whole``: False where the key is not its parts joined by spaces, see
         :func:`pack_aliases`)."""
         flags = np.frombuffer(self._flags, dtype=np.uint8)[ids]
         whole = np.ones(len(ids), dtype=bool)
         if self._split:
             whole = ~np.isin(ids, np.fromiter(self._split, dtype=np.int64, count=len(self._split)))
         return (np.frombuffer(self._entity, dtype=np.uint32)[ids].astype(np.int64), (flags & 1).astype(bool), flags >> 1,
-                np.frombuffer(self.sizes, dtype=np.uint32)[ids], whole, np.frombuffer(self._family, dtype=np.int32)[ids].astype(np.int64))  # fmt: skip
+                whole, np.frombuffer(self._family, dtype=np.int32)[ids].astype(np.int64))  # fmt: skip
 
     def packed(self) -> tuple[dict[str, Any], list[str], list[list[object]]]:
         """What :func:`pack_aliases` makes of these aliases, without making them: the columns held."""

@@ -14,7 +14,7 @@ them, and only the best ``limit`` go on to scoring.
 
 from __future__ import annotations
 
-__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "CandidateIndex", "Tables"]
+__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "CandidateIndex", "Tables", "strings_at"]
 
 from array import array
 from bisect import bisect_left
@@ -355,7 +355,7 @@ class CandidateIndex:
         entity, case, kind, whole, family = columns(np, ids)
         kinds = list(self.aliases.kinds)  # type: ignore[attr-defined]
         is_name = kind == kinds.index("name") if "name" in kinds else np.zeros(len(ids), dtype=bool)
-        cased = _strings_at(np, self.aliases.cased, ids)  # type: ignore[attr-defined]
+        cased = strings_at(np, self.aliases.cased, ids)  # type: ignore[attr-defined]
         return AliasBatch(entity, case, is_name, whole, family, self._keys_at(np, ids), cased, None)
 
     def alias_text(self, i: int) -> str:
@@ -367,7 +367,7 @@ class CandidateIndex:
         keys = self._keys
         if keys is None:  # records: their keys made once
             keys = self._keys = [rec.key for rec in self.aliases]
-        return _strings_at(np, keys, indices)
+        return strings_at(np, keys, indices)
 
     def lookup_many(self, queries: Sequence[tuple[tuple[str, ...], tuple[str, ...] | None]], limit: int = 50) -> list[list[int]]:
         """:meth:`lookup` for many queries (``(tokens, spelled)`` each): the same steps and the same
@@ -435,7 +435,7 @@ class CandidateIndex:
         pairs = np.unique(pair_token[ok] << 32 | pair_part[ok])
         pair_token, pair_part = pairs >> 32, pairs & _PART_MASK
         # less the parts of another form with the same hash; then each part's weight
-        parts = _strings_at(np, self.parts, pair_part)
+        parts = strings_at(np, self.parts, pair_part)
         near, likeness = _near_many(np, parts, pair_token, plan)  # (a likeness of 1: the part is the word or its spelling)
         return pair_token[near], pair_part[near], np.where(likeness == 1.0, 1.0, 0.9 * likeness)[near]
 
@@ -563,7 +563,7 @@ def _distinct(np: Any, values: Any, last: Any) -> Any:
     return values[last[values] == places]
 
 
-def _strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
+def strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
     """The strings at ``indices`` (an array) of a list, or of a loaded index's string column, whose
     bytes are then gathered by NumPy, with a line feed after each, and decoded at once (when a string
     holds a line feed, one at a time)."""

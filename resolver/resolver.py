@@ -20,7 +20,7 @@ from rapidfuzz.distance import Indel
 
 from . import gcpause
 from .aliases import Compiled, compile_gazetteer, country_words, is_case_sensitive
-from .candidates import AliasRecord, CandidateIndex
+from .candidates import AliasRecord, CandidateIndex, strings_at
 from .compiled import compact, is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
@@ -454,19 +454,15 @@ class Resolver:
         prior = self._prior_column(np)[entity[best]]
         order = np.lexsort((-prior, ~is_name[best], -written[best], -rounded[best], owner[best]))
         best, prior = best[order], prior[order]
+        query, r, w, own = owner[best], rounded[best], written[best], is_name[best]
+        tied = (query[1:] == query[:-1]) & (r[1:] == r[:-1]) & (w[1:] == w[:-1]) & (own[1:] == own[:-1]) & (prior[1:] == prior[:-1])
+        if tied.any():  # entities equal in all but their IDs: in the order of their IDs, as `_sorted` puts them
+            order = np.lexsort((np.array(strings_at(np, self._facts.ids, entity[best])), -prior, ~own, -w, -r, query))
+            best = best[order]
         items = list(zip(score[best].tolist(), entity[best].tolist(), ids[best].tolist(), [detail[k] for k in best.tolist()], strict=True))
         bounds = np.searchsorted(owner[best], np.arange(n + 1)).tolist()
         for q in np.flatnonzero(clean).tolist():
             out[q] = items[bounds[q] : bounds[q + 1]]
-        # entities equal in all but their IDs: in the order of their IDs, as `_sorted` puts them
-        query, r, w, own = owner[best], rounded[best], written[best], is_name[best]
-        tied = (query[1:] == query[:-1]) & (r[1:] == r[:-1]) & (w[1:] == w[:-1]) & (own[1:] == own[:-1]) & (prior[1:] == prior[:-1])
-        if tied.any():
-            rank = list(zip(r.tolist(), w.tolist(), own.tolist(), strict=True))
-            for q in set(query[1:][tied].tolist()):
-                lo, hi = bounds[q], bounds[q + 1]
-                out[q] = self._sorted({item[1]: (item[0], item[2], item[3]) for item in items[lo:hi]},
-                                      {item[1]: rk for item, rk in zip(items[lo:hi], rank[lo:hi], strict=True)})  # fmt: skip
         return out
 
     def _prior_column(self, np: Any) -> Any:

@@ -542,7 +542,7 @@ class Annotator:
         for tok in tokens:
             if tok in _PARTICLES:
                 continue
-            near = index.near_parts(tok)
+            near = index.near_parts(tok, three_letters=False)  # (a capitalized word of 3 letters in a text is seldom a name misspelled)
             exact = index.exact.get(tok, ())
             if not near and not exact:
                 return _NO_ALIASES  # the common case (most capitalized words are near no name part), told early

@@ -84,6 +84,7 @@ class Tables(NamedTuple):
 
 
 _MIN_FUZZY = 4
+_MIN_NEAR = 3  # a part of 3 letters is looked up under itself: it finds the parts of 4 letters filed under it ("reid" for "red")
 _MAX_FUZZY = 40  # longer parts are only looked up exactly: deletions of a long word cost its length squared
 _SOUND = "#"  # marks a Metaphone code among the forms of the neighbour table (parts have no "#")
 _PART_MASK = 0xFFFFFFFF
@@ -213,10 +214,13 @@ class CandidateIndex:
         table.frombytes(keys.data.cast("B"))  # (one copy, no bytes object between)
         return table
 
-    def near_parts(self, token: str) -> dict[str, Sequence[int]]:
+    def near_parts(self, token: str, *, three_letters: bool = True) -> dict[str, Sequence[int]]:
         """Indexed name parts within one edit of ``token`` (one letter more, less or changed, or two
-        neighbours swapped) or sounding like it, each with its postings (the aliases that hold it)."""
-        if len(token) < _MIN_FUZZY or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
+        neighbours swapped) or sounding like it, each with its postings (the aliases that hold it).
+        A token of 3 letters finds itself and the parts of one letter more ("reid" for "red": only
+        parts of 4 letters and more are filed under their deletions), or with ``three_letters``
+        false, itself only (a word of running text: "Son" is not "Sion")."""
+        if len(token) < (_MIN_NEAR if three_letters else _MIN_FUZZY) or len(token) > _MAX_FUZZY:  # no name part is 40 letters long
             hit = self.postings.get(token)
             return {} if hit is None else {token: hit}
         forms = _forms(token)
@@ -509,9 +513,10 @@ class _Plan:
         self.exact: list[list[int]] = []
         self.words: list[tuple[str, str]] = []  # token -> (part, as written)
         self.tokens_of: list[list[int]] = []  # query -> its tokens
-        self.codes: list[list[str | None]] = []  # token -> each word's Metaphone code (None: looked up as it is)
+        self.codes: list[list[str | None]] = []  # token -> each word's Metaphone code (None: it has none)
+        self.reach: list[list[int]] = []  # token -> how far each word reaches, see `_file`
         self.hashes: list[int] = []  # every form's hash
-        self.filed: list[tuple[int, int]] = []  # (place among the words: token * 2 + 0 or 1, forms) of each word filed
+        self.filed: list[tuple[int, int, int]] = []  # (place among the words: token * 2 + 0 or 1, forms, 1 if the last is a Metaphone code) of each word filed
         self.direct: list[tuple[int, int]] = []  # (token, part number) of words looked up as they are
         known: dict[tuple[str, str], int] = {}
         for tokens, spelled in queries:
@@ -528,24 +533,31 @@ class _Plan:
             self.tokens_of.append(mine)
 
     def _file(self, index: CandidateIndex, t: int, word_pair: tuple[str, str]) -> None:
+        """The look-ups of token ``t``: each word as it is (reach 0: two letters, or over 40), under
+        itself (reach 1: three letters, see `near_parts`) or under all its forms (reach 2)."""
         self.words.append(word_pair)
         self.codes.append([None, None])
+        self.reach.append([0, 0])
         for w, word in enumerate(dict.fromkeys(word_pair)):
-            if len(word) < _MIN_FUZZY or len(word) > _MAX_FUZZY:
+            if len(word) < _MIN_NEAR or len(word) > _MAX_FUZZY:
                 number = index._arrays.number(word)
                 if number >= 0:
                     self.direct.append((t, number))
                 continue
             forms = _forms(word)
+            fuzzy = len(word) >= _MIN_FUZZY
             self.hashes += map(crc32, map(str.encode, forms))
-            self.filed.append((2 * t + w, len(forms)))
-            self.codes[t][w] = forms[-1][1:]
+            self.filed.append((2 * t + w, len(forms), fuzzy))
+            self.reach[t][w] = 2 if fuzzy else 1
+            if fuzzy:
+                self.codes[t][w] = forms[-1][1:]
 
     def form_columns(self, np: Any) -> tuple[Any, Any, Any]:
         """(hash << 32, token, place of a Metaphone code among the words or -1) of every form."""
-        place, count = np.array(self.filed, dtype=np.int64).reshape(-1, 2).T
+        place, count, coded = np.array(self.filed, dtype=np.int64).reshape(-1, 3).T
         sounds = np.full(int(count.sum()), -1, dtype=np.int64)
-        sounds[np.cumsum(count) - 1] = place  # (the Metaphone code comes last)
+        coded = coded == 1
+        sounds[(np.cumsum(count) - 1)[coded]] = place[coded]  # (the Metaphone code comes last)
         return np.array(self.hashes, dtype=np.uint64) << np.uint64(32), np.repeat(place // 2, count), sounds
 
 
@@ -584,10 +596,11 @@ def strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
 
 def _near_many(np: Any, parts: list[str], pair_token: Any, plan: _Plan) -> tuple[Any, Any]:
     """For each part and its token: whether `near_parts` finds the part for the token or its
-    spelling (a word looked up as it is finds itself; a word of 4 to 40 letters finds the parts one
-    deletion away, Indel distance 1, the parts of its length that lose one letter each to become the
-    same, distance 2, and the parts of its Metaphone code unless that code was left out), and the
-    better OSA likeness of the part to either; the distances computed in C."""
+    spelling (a word looked up as it is finds itself; a word of 3 letters, also the parts of one
+    letter more that lose one to become it; a word of 4 to 40 letters finds the parts one deletion
+    away, Indel distance 1, the parts of its length that lose one letter each to become the same,
+    distance 2, and the parts of its Metaphone code unless that code was left out), and the better
+    OSA likeness of the part to either; the distances computed in C."""
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     part_array = np.array(parts, dtype=object)
     near = np.zeros(len(parts), dtype=bool)
@@ -600,10 +613,10 @@ def _near_many(np: Any, parts: list[str], pair_token: Any, plan: _Plan) -> tuple
             continue
         word_array = np.array([w[column] for w in plan.words], dtype=object)
         chosen, words = part_array[pick].tolist(), word_array[token].tolist()
-        fuzzy = np.array([c[column] is not None for c in plan.codes], dtype=bool)[token]
-        same_length = lengths[pick] == np.fromiter(map(len, word_array), dtype=np.int64, count=len(word_array))[token]
+        reach = np.array([r[column] for r in plan.reach], dtype=np.int64)[token]
+        extra = lengths[pick] - np.fromiter(map(len, word_array), dtype=np.int64, count=len(word_array))[token]  # letters more than the word
         distance = process.cpdist(chosen, words, scorer=Indel.distance, dtype=np.int64, score_cutoff=3)
-        near[pick] |= np.where(fuzzy, distance <= np.where(same_length, 2, 1), distance == 0)
+        near[pick] |= (distance == 0) | ((reach == 2) & (distance <= np.where(extra == 0, 2, 1))) | ((reach == 1) & (distance == 1) & (extra == 1))
         likeness[pick] = np.maximum(likeness[pick], process.cpdist(chosen, words, scorer=OSA.normalized_similarity, dtype=np.float64))
     rest = np.flatnonzero(~near & (lengths >= _MIN_FUZZY))  # these may sound alike
     codes, tokens = plan.codes, pair_token[rest].tolist()

@@ -43,7 +43,10 @@ def _queries(cities: list[dict[str, Any]]) -> list[str]:
     names = [rec["name"] for rec in cities[::7]]
     aliases = [a for rec in cities[::41] for a in rec["aliases"][:4]]
     odd = ["", "x", "A B", "San", "Santa Cruz", "St. Louis", "new york city", "SAO PAULO", "Bit", "Body", "is", "The Hague"]
-    return [*names, *_typos(names, 3), *aliases, *_typos(aliases, 4), *odd]
+    # words of four letters less their last: three letters, which also find the parts of one letter more
+    short = [" ".join(w[:3] if len(w) == 4 else w for w in rec["name"].split()) for rec in cities[::5] if len(rec["name"]) > 3]
+    short = [name for name in short if any(len(w) == 3 for w in name.split())]
+    return [*names, *_typos(names, 3), *aliases, *_typos(aliases, 4), *odd, *short]
 
 
 def _arrays(r: Resolver) -> Resolver:

@@ -1,0 +1,80 @@
+"""Laws of candidate retrieval: which indexed name parts a word finds (`CandidateIndex.near_parts`),
+over the dicts of a small table and over the hashed neighbour table of a large one, stated without
+the index's forms: by edits between the word and the part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from resolver import Resolver
+from resolver.candidates import AliasRecord, CandidateIndex
+from resolver.scoring import metaphone_code
+
+_WORDS = st.text(alphabet="abeilnorst", min_size=1, max_size=7)
+
+
+def _index(parts: list[str], large: bool) -> CandidateIndex:
+    records = [AliasRecord(i, p, "name", (p,), (p,), False) for i, p in enumerate(parts)]
+    index = CandidateIndex(records, jobs=1)
+    if large:
+        index._near = None  # the hashed neighbour table, as over hundreds of thousands of parts
+    return index
+
+
+def _less_one(longer: str, shorter: str) -> bool:
+    """True when ``shorter`` is ``longer`` with one letter taken out."""
+    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter more, less or changed, or two neighbours swapped."""
+    if len(a) != len(b):
+        return _less_one(a, b) or _less_one(b, a)
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+
+
+@given(st.lists(_WORDS, min_size=1, max_size=30, unique=True), _WORDS, st.booleans())
+@example(["reid", "red", "rod", "ready", "re"], "red", False)
+@example(["reid", "red", "rod", "ready", "re"], "red", True)
+@example(["lachlan", "lachan", "laclhan", "lachlans", "lochlan"], "lachlan", False)
+def test_a_word_finds_the_parts_one_edit_away(parts: list[str], word: str, large: bool) -> None:
+    """A word of 4 letters or more finds every part one edit away (and, besides those, only parts
+    that sound like it); a word of 3 letters finds itself and the parts of one letter more; a
+    shorter word, or a word of running text of 3 letters, only itself."""
+    found = set(_index(parts, large).near_parts(word))
+    if len(word) >= 4:
+        edits = {p for p in parts if p == word or _one_edit(word, p)}
+        assert edits <= found
+        code = metaphone_code(word)
+        assert all(p in edits or (len(p) >= 4 and metaphone_code(p) == code) for p in found)
+    elif len(word) == 3:
+        assert found == {p for p in parts if p == word or (len(p) == 4 and _less_one(p, word))}
+    else:
+        assert found == {word} & set(parts)
+    if len(word) == 3:
+        assert set(_index(parts, large).near_parts(word, three_letters=False)) == {word} & set(parts)
+
+
+@pytest.fixture(scope="module")
+def namesakes() -> Resolver:
+    """Persons who share a given name, and one with a family name of four letters."""
+    families = ["Abbott", "Barker", "Collins", "Dawson", "Ellison", "Fraser", "Gibbons", "Hughes", "Ingram", "Jarvis",
+                "Kendall", "Lawson", "Mercer", "Norris", "Osborne", "Porter", "Quinn", "Rowland", "Sutton", "Turner",
+                "Upton", "Vaughan", "Walker", "Yates", "Reid"]  # fmt: skip
+    records: list[dict[str, Any]] = [
+        {"id": f"p{i}", "type": "person", "name": f"Joshua {family}", "aliases": []} for i, family in enumerate(families)
+    ]
+    return Resolver.from_records(records)
+
+
+@pytest.mark.parametrize("query", ["Joshua Red", "Josua Red", "Red, Joshua"])
+def test_a_family_name_missing_a_letter_is_found_among_namesakes(namesakes: Resolver, query: str) -> None:
+    """Among more namesakes than the candidates pool holds, "Red" (three letters) finds "Reid"."""
+    m = namesakes.resolve(query, threshold=0.0)
+    assert m is not None and m.name == "Joshua Reid", m
+    assert namesakes.resolve_many([query] * 40, threshold=0.0)[0] == m

@@ -514,9 +514,8 @@ class _Plan:
         self.words: list[tuple[str, str]] = []  # token -> (part, as written)
         self.tokens_of: list[list[int]] = []  # query -> its tokens
         self.codes: list[list[str | None]] = []  # token -> each word's Metaphone code (None: it has none)
-        self.reach: list[list[int]] = []  # token -> how far each word reaches, see `_file`
         self.hashes: list[int] = []  # every form's hash
-        self.filed: list[tuple[int, int, int]] = []  # (place among the words: token * 2 + 0 or 1, forms, 1 if the last is a Metaphone code) of each word filed
+        self.filed: list[tuple[int, int]] = []  # (place among the words: token * 2 + 0 or 1, forms) of each word filed
         self.direct: list[tuple[int, int]] = []  # (token, part number) of words looked up as they are
         known: dict[tuple[str, str], int] = {}
         for tokens, spelled in queries:
@@ -533,11 +532,10 @@ class _Plan:
             self.tokens_of.append(mine)
 
     def _file(self, index: CandidateIndex, t: int, word_pair: tuple[str, str]) -> None:
-        """The look-ups of token ``t``: each word as it is (reach 0: two letters, or over 40), under
-        itself (reach 1: three letters, see `near_parts`) or under all its forms (reach 2)."""
+        """The look-ups of token ``t``: each word as it is (two letters, or over 40), or under its
+        forms (three letters: itself, see `near_parts`; more: its deletions, itself and its Metaphone code)."""
         self.words.append(word_pair)
         self.codes.append([None, None])
-        self.reach.append([0, 0])
         for w, word in enumerate(dict.fromkeys(word_pair)):
             if len(word) < _MIN_NEAR or len(word) > _MAX_FUZZY:
                 number = index._arrays.number(word)
@@ -545,18 +543,16 @@ class _Plan:
                     self.direct.append((t, number))
                 continue
             forms = _forms(word)
-            fuzzy = len(word) >= _MIN_FUZZY
             self.hashes += map(crc32, map(str.encode, forms))
-            self.filed.append((2 * t + w, len(forms), fuzzy))
-            self.reach[t][w] = 2 if fuzzy else 1
-            if fuzzy:
+            self.filed.append((2 * t + w, len(forms)))
+            if len(forms) > 1:
                 self.codes[t][w] = forms[-1][1:]
 
     def form_columns(self, np: Any) -> tuple[Any, Any, Any]:
         """(hash << 32, token, place of a Metaphone code among the words or -1) of every form."""
-        place, count, coded = np.array(self.filed, dtype=np.int64).reshape(-1, 3).T
+        place, count = np.array(self.filed, dtype=np.int64).reshape(-1, 2).T
         sounds = np.full(int(count.sum()), -1, dtype=np.int64)
-        coded = coded == 1
+        coded = count > 1  # (a word of 3 letters is filed under itself alone)
         sounds[(np.cumsum(count) - 1)[coded]] = place[coded]  # (the Metaphone code comes last)
         return np.array(self.hashes, dtype=np.uint64) << np.uint64(32), np.repeat(place // 2, count), sounds
 
@@ -613,10 +609,11 @@ def _near_many(np: Any, parts: list[str], pair_token: Any, plan: _Plan) -> tuple
             continue
         word_array = np.array([w[column] for w in plan.words], dtype=object)
         chosen, words = part_array[pick].tolist(), word_array[token].tolist()
-        reach = np.array([r[column] for r in plan.reach], dtype=np.int64)[token]
-        extra = lengths[pick] - np.fromiter(map(len, word_array), dtype=np.int64, count=len(word_array))[token]  # letters more than the word
+        size = np.fromiter(map(len, word_array), dtype=np.int64, count=len(word_array))[token]
+        fuzzy, three = (size >= _MIN_FUZZY) & (size <= _MAX_FUZZY), (size >= _MIN_NEAR) & (size < _MIN_FUZZY)
+        extra = lengths[pick] - size  # letters more than the word
         distance = process.cpdist(chosen, words, scorer=Indel.distance, dtype=np.int64, score_cutoff=3)
-        near[pick] |= (distance == 0) | ((reach == 2) & (distance <= np.where(extra == 0, 2, 1))) | ((reach == 1) & (distance == 1) & (extra == 1))
+        near[pick] |= (distance == 0) | (fuzzy & (distance <= np.where(extra == 0, 2, 1))) | (three & (distance == 1) & (extra == 1))
         likeness[pick] = np.maximum(likeness[pick], process.cpdist(chosen, words, scorer=OSA.normalized_similarity, dtype=np.float64))
     rest = np.flatnonzero(~near & (lengths >= _MIN_FUZZY))  # these may sound alike
     codes, tokens = plan.codes, pair_token[rest].tolist()

@@ -62,12 +62,16 @@ class AliasBatch(NamedTuple):
     cased: list[str] | None  # ... the parts as written, joined by spaces
     records: list[AliasRecord] | None  # (else) the records
 
-    def parts(self, k: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The parts of the ``k``-th alias, as keys and as written (for a ``whole`` one)."""
+    def parts(self, rows: list[int]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...] | None]]:
+        """The parts of the (``whole``) aliases ``rows``, as keys and as written; of columns, None for
+        an alias written as its key in lower case (most are: told by one comparison of the strings)."""
         if self.records is not None:
-            return self.records[k].tokens, self.records[k].cased
+            recs = [self.records[k] for k in rows]
+            return [r.tokens for r in recs], [r.cased for r in recs]
         assert self.keys is not None and self.cased is not None
-        return tuple(self.keys[k].split(SEPARATOR)), tuple(self.cased[k].split(SEPARATOR))
+        keys, cased = [self.keys[k] for k in rows], [self.cased[k] for k in rows]
+        written = [None if c.lower() == key else tuple(c.split(SEPARATOR)) for key, c in zip(keys, cased, strict=True)]
+        return [tuple(key.split(SEPARATOR)) for key in keys], written
 
 
 class Tables(NamedTuple):

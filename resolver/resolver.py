@@ -60,6 +60,16 @@ def _as_spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, .
     return spelled if len(spelled) == len(tokens) and spelled != tokens else None
 
 
+def _rounded(np: Any, values: Any) -> Any:
+    """``round(v, 6)`` of each value, as `_rank_alias` rounds: by NumPy, which gives Python's
+    result unless ``v`` x 1e6 is within rounding error of a half (those few are rounded by Python)."""
+    out = np.round(values, 6)
+    scaled = values * 1e6
+    odd = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    out[odd] = [round(v, 6) for v in values[odd].tolist()]
+    return out
+
+
 class Resolver:
     """Resolve names to entities of a gazetteer.
 
@@ -406,8 +416,8 @@ class Resolver:
         fit = np.zeros(len(ids), dtype=bool)
         detail: list[Any] = [None] * len(ids)
         if len(rest):
-            parts, as_written = zip(*map(batch.parts, rest.tolist()), strict=True)
-            spelled_as = list(map(_as_spelled, as_written, parts))
+            parts, as_written = batch.parts(rest.tolist())
+            spelled_as = [None if w is None else _as_spelled(w, p) for w, p in zip(as_written, parts, strict=True)]
             asked = [keys[q] for q in owner[rest].tolist()]
             value, flags, family = compare_many(
                 np, [qk.tokens for qk in asked], parts, person[rest].tolist(),
@@ -419,7 +429,7 @@ class Resolver:
                 detail[k] = (bits, fam) if bits else None
             fit[rest] = True
         # a query whose every pair was scored here is ranked here too; the others as `_ranked` ranks them
-        rounded = np.array([round(v, 6) for v in score.tolist()])  # (Python's rounding, as `_rank_alias` rounds)
+        rounded = _rounded(np, score)
         out = self._ranked_on_arrays(np, len(keys), owner, ids, entity, score, rounded, written, is_name, detail,
                                      np.bincount(owner, ~fit, len(keys)) == 0)  # fmt: skip
         at = np.concatenate(([0], np.cumsum([len(f) for f in found]))).tolist()
@@ -514,7 +524,7 @@ class Resolver:
 
     def clear_caches(self) -> None:
         """Forget what was memoized: name keys, part skeletons, Metaphone codes, part similarities
-        (shared by every resolver) and the annotator's caches. Frees memory after a large batch;
+        and the texts of notes (shared by every resolver), and the annotator's caches. Frees memory after a large batch;
         benchmarks call it so that a run starts cold."""
         self.normalizer.clear_caches()
         clear_scoring_caches()

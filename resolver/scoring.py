@@ -63,6 +63,11 @@ _NOTES = {
 
 def notes_of(flags: int, family: float = 0.0) -> tuple[str, ...]:
     """The notes that the bits ``flags`` stand for (``family``: the family name's similarity, told in one of them)."""
+    return _notes(flags, family if flags & _FAMILY_ONLY else 0.0)
+
+
+@lru_cache(maxsize=4096)
+def _notes(flags: int, family: float) -> tuple[str, ...]:
     return tuple(text.format(family) for bit, text in _NOTES.items() if flags & bit)
 
 
@@ -108,9 +113,10 @@ def token_similarities(np: Any, a: list[str], b: list[str]) -> Any:
 
 
 def clear_caches() -> None:
-    """Forget the memoized Metaphone codes and part similarities."""
+    """Forget the memoized Metaphone codes, part similarities and notes."""
     _metaphone.cache_clear()
     token_similarity.cache_clear()
+    _notes.cache_clear()
 
 
 def _weights(tokens: tuple[str, ...], person: bool) -> list[float]:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from resolver import Match, Resolver
 from resolver.columns import AliasColumns
 from resolver.model import EntityFacts
-from resolver.resolver import _as_spelled
+from resolver.resolver import _as_spelled, _rounded
 from resolver.scoring import _by_parts, compare, compare_many, notes_of, token_similarities, token_similarity
 
 
@@ -204,3 +204,12 @@ def test_many_names_over_the_default_gazetteer_resolve_as_one_by_one(resolver: R
         got = resolver.resolve_many(queries, threshold=threshold)
         assert [_outcome(m) for m in got] == [_outcome(m) for m in expected]
         assert all(m.explanation == e.explanation for m, e in zip(got, expected, strict=True) if m is not None and e is not None)
+
+
+_HALVES = st.integers(0, 10**6).map(lambda k: (k + 0.5) / 1e6)  # (as near a half-way point as floats get)
+
+
+@given(st.lists(st.one_of(st.floats(0, 1), _HALVES), max_size=40))
+@example([0.5e-6, 0.9999995, 0.1234565, 0.885, 11 / 12])
+def test_scores_are_rounded_together_as_python_rounds_them(values: list[float]) -> None:
+    assert _rounded(np, np.array(values, dtype=np.float64)).tolist() == [round(v, 6) for v in values]

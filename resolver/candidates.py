@@ -95,7 +95,7 @@ _PART_MASK = 0xFFFFFFFF
 _SMALL_TABLE = 1 << 20  # neighbour keys up to which the forms are also kept as strings in a dict
 _POOL = 4  # aliases ranked by their likeness to the query, per alias proposed for scoring
 _COMMON = 500  # a part in more aliases than this only confirms candidates that rarer parts found
-_SOUNDS = 32  # a Metaphone code shared by more parts than this says little: not looked up
+_SOUNDS = 16  # a Metaphone code shared by more parts than this says little: not looked up
 SEPARATOR = " "  # between the parts of a key (and of the cased parts in an index file)
 
 

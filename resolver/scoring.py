@@ -12,7 +12,8 @@ The method (``name-parts-v2``) compares name parts, not whole strings:
    "bin", "of" weigh 0.2; in person names middle parts weigh 0.35, other parts 1); the score is
    the mean of both coverages (for organizations, the mean of that and the weaker coverage, since
    a word more or less makes another organization: "Islamic State of Pakistan"), less 0.02 when
-   the parts are paired out of order;
+   the parts are paired out of order. In an organization's or a place's name a part counts only
+   from 0.75 alike, or when both parts have three letters and are one edit apart ("deo", "del");
 3. persons only: the family name must match (part similarity >= 0.75) and so must a given name
    when both sides have one, otherwise the score is capped at 0.5 ("Sergei Lavrov" is not Sergei
    Ivanov; "Hamid Karzai" is not Faiz Hamid); a lone family name scores 0.8 x its similarity;
@@ -40,6 +41,7 @@ from .model import Comparison
 METHOD = "name-parts-v2"
 PART_MATCH = 0.75  # a name part counts as "the same" from this similarity on
 _PAIR_MIN = 0.5  # below this two parts are not paired at all
+_SHORT_MATCH = 0.66  # two words of 3 letters one edit apart (2/3) match, in an organization's or a place's name
 _MIDDLE = 0.35
 _PARTICLE = 0.2
 _PARTICLES = frozenset({"al", "el", "ul", "ud", "ad", "as", "ar", "bin", "ibn", "bint", "abu", "de", "da", "di", "van", "von", "der", "of", "the", "and", "e", "i"})  # fmt: skip
@@ -209,7 +211,8 @@ def _by_parts(
     """`compare`, every step (its short case of one word against one word gives the same)."""
     pairs = _align(q, a, alt, q_alt)
     if not person:  # an organization's words match or they do not: "TASS news agency" is not "Fars News Agency"
-        pairs = [p for p in pairs if p[2] >= PART_MATCH]
+        # (words of 3 letters one edit apart match: "deo" for "del", as near as three letters get)
+        pairs = [p for p in pairs if p[2] >= PART_MATCH or (p[2] >= _SHORT_MATCH and len(q[p[0]]) == len(a[p[1]]) == 3)]
     wq, wa = _weights(q, person), _weights(a, person)
     got_q = sum(wq[i] * sim for i, _, sim, _ in pairs)
     got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
@@ -310,7 +313,10 @@ def compare_many(
         used_a[a_cell[first]] = True
         taken.append(first)
     cells = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)  # in the order taken, per pair
-    cells = cells[is_person[pair[cells]] | (sim[cells] >= PART_MATCH)]  # an organization's words match or not
+    q_len = np.fromiter(map(len, q_list), dtype=np.int64, count=len(q_list))[q_cell[cells]]
+    a_len = np.fromiter(map(len, a_list), dtype=np.int64, count=len(a_list))[a_cell[cells]]
+    short = (sim[cells] >= _SHORT_MATCH) & (q_len == 3) & (a_len == 3)
+    cells = cells[is_person[pair[cells]] | (sim[cells] >= PART_MATCH) | short]  # an organization's words match or not
 
     # 3. coverage of each side, weighted: particles, middle names of persons
     def weights(parts: Any, start: Any, particle: Any) -> Any:

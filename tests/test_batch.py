@@ -163,7 +163,7 @@ def test_one_word_against_one_word_scores_as_the_long_way(q: str, a: str, q_alt:
 # -- every case of scoring, done many pairs at once ---------------------------------------------------
 # parts that pair in every way: equal, one edit, initials, sound-alikes, particles (which weigh less)
 _WORDS = ["sergei", "sergey", "s", "ivanov", "ivano", "ivanova", "faiz", "f", "hamid", "hameed", "khan", "kahn", "smith",
-          "smyth", "al", "bin", "de", "of", "state", "islamic", "ab", "abc"]  # fmt: skip
+          "smyth", "al", "bin", "de", "of", "state", "islamic", "ab", "abc", "abd", "bac", "del", "deo"]  # fmt: skip
 _NAME = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(tuple)
 
 
@@ -185,6 +185,8 @@ def _pair(draw: st.DrawFn) -> tuple[Any, ...]:
           (("s", "ivanov"), ("sergei", "ivanov"), True, None, None, None),
           (("islamic", "state", "of", "khan"), ("islamic", "state"), False, None, None, None),
           (("abc",), ("ab", "abc"), False, None, None, None),
+          (("consolacion", "deo", "sur"), ("consolacion", "del", "sur"), False, None, None, None),
+          (("bac", "state"), ("abc", "state"), False, None, None, ("abd", "state")),
           (("smith",), ("smith",), True, None, None, None)])  # fmt: skip
 def test_compare_many_scores_as_compare(pairs: list[tuple[Any, ...]]) -> None:
     q, a, person, family, alt, q_alt = (list(column) for column in zip(*pairs, strict=True))

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from resolver import Match, Resolver
 from resolver.normalize import _CLEAN_TABLE, clean
+from resolver.scoring import compare
 
 _R = default_resolver()
 _N = _R.normalizer
@@ -264,6 +265,25 @@ def test_similarity_is_symmetric_on_any_text(a: str, b: str) -> None:
 @given(names)
 def test_similarity_of_a_name_with_itself_is_one(a: str) -> None:
     assert _R.similarity(a, a) == 1.0
+
+
+@LAW
+@given(
+    st.text(alphabet="abcdefgh", min_size=3, max_size=3),
+    st.integers(0, 2),
+    st.sampled_from("xyz"),
+    st.lists(st.sampled_from(["north", "river", "city", "port"]), min_size=1, max_size=3, unique=True),
+)
+def test_a_word_of_three_letters_one_letter_off_counts_two_thirds_in_a_place_name(
+    word: str, at: int, letter: str, rest: list[str]
+) -> None:
+    """Words of an organization's or a place's name match or they do not (from 0.75 alike), but a
+    word of three letters one letter off ("deo" for "del") is as near as three letters can be."""
+    misspelled = word[:at] + letter + word[at + 1 :]
+    n = len(rest) + 1
+    score = compare((misspelled, *rest), (word, *rest), person=False).score
+    assert (n - 1 + 2 / 3) / n - 1e-9 <= score < 1.0
+    assert compare(("xy" + word[2], *rest), (word, *rest), person=False).score == pytest.approx((n - 1) / n)
 
 
 @LAW

@@ -91,6 +91,8 @@ class Normalizer:
         self._skeleton_cache = lru_cache(maxsize=262144)(self._skeleton_uncached)
         self.skeleton = self._skeleton_cache  # type: ignore[method-assign]  # the cache itself: one call less per part
         self._script = {ord(c): t for c, t in self.rules.script_map}
+        # anyascii reads its tables on first use (2 ms, once a process, for the first accented letter): here, not in a query
+        anyascii("\u00e9")
         if compiled is not None:  # tables computed earlier by `compiled_tables`, read from an index file
             titles = {tuple(t) for t in compiled["titles"]}
             self.name_variants = {tuple(k): tuple(v) for k, v in compiled["name_variants"]}

@@ -198,10 +198,16 @@ def compare(
         sim, how = token_similarity(q[0], a[0])
         if sim < 1.0 and ((q_alt or q)[0] != q[0] or (alt or a)[0] != a[0]):
             sim, how = max((sim, how), token_similarity((q_alt or q)[0], (alt or a)[0]))
-        if sim < PART_MATCH:
+        if not _same_word(sim, q[0], a[0]):
             return Scored(0.0, (), ())
         return Scored(min(1.0, sim), ((q[0], a[0], sim, how),), ())
     return _by_parts(q, a, person, family_index, alt, q_alt)
+
+
+def _same_word(sim: float, q: str, a: str) -> bool:
+    """Whether two words ``sim`` alike count in an organization's or a place's name: from 0.75 alike,
+    or, of three letters, one edit apart ("deo" for "del": as near as three letters get)."""
+    return sim >= PART_MATCH or (sim >= _SHORT_MATCH and len(q) == len(a) == 3)
 
 
 def _by_parts(
@@ -211,8 +217,7 @@ def _by_parts(
     """`compare`, every step (its short case of one word against one word gives the same)."""
     pairs = _align(q, a, alt, q_alt)
     if not person:  # an organization's words match or they do not: "TASS news agency" is not "Fars News Agency"
-        # (words of 3 letters one edit apart match: "deo" for "del", as near as three letters get)
-        pairs = [p for p in pairs if p[2] >= PART_MATCH or (p[2] >= _SHORT_MATCH and len(q[p[0]]) == len(a[p[1]]) == 3)]
+        pairs = [p for p in pairs if _same_word(p[2], q[p[0]], a[p[1]])]
     wq, wa = _weights(q, person), _weights(a, person)
     got_q = sum(wq[i] * sim for i, _, sim, _ in pairs)
     got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
@@ -315,7 +320,7 @@ def compare_many(
     cells = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)  # in the order taken, per pair
     q_len = np.fromiter(map(len, q_list), dtype=np.int64, count=len(q_list))[q_cell[cells]]
     a_len = np.fromiter(map(len, a_list), dtype=np.int64, count=len(a_list))[a_cell[cells]]
-    short = (sim[cells] >= _SHORT_MATCH) & (q_len == 3) & (a_len == 3)
+    short = (sim[cells] >= _SHORT_MATCH) & (q_len == 3) & (a_len == 3)  # (see `_same_word`)
     cells = cells[is_person[pair[cells]] | (sim[cells] >= PART_MATCH) | short]  # an organization's words match or not
 
     # 3. coverage of each side, weighted: particles, middle names of persons

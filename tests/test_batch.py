@@ -152,6 +152,7 @@ def test_token_similarities_are_token_similarity(pairs: list[tuple[str, str]]) -
 @given(_PART, _PART, st.none() | _PART, st.none() | _PART)
 @example("marseille", "marseile", None, None)
 @example("kiev", "kyiv", "kiev", "kyjiv")
+@example("deo", "del", None, None)
 def test_one_word_against_one_word_scores_as_the_long_way(q: str, a: str, q_alt: str | None, alt: str | None) -> None:
     got = compare((q,), (a,), person=False, q_alt=None if q_alt is None else (q_alt,), alt=None if alt is None else (alt,))
     long = _by_parts((q,), (a,), False, None, None if alt is None else (alt,), None if q_alt is None else (q_alt,))
@@ -187,6 +188,7 @@ def _pair(draw: st.DrawFn) -> tuple[Any, ...]:
           (("abc",), ("ab", "abc"), False, None, None, None),
           (("consolacion", "deo", "sur"), ("consolacion", "del", "sur"), False, None, None, None),
           (("bac", "state"), ("abc", "state"), False, None, None, ("abd", "state")),
+          (("deo",), ("del",), False, None, None, None),
           (("smith",), ("smith",), True, None, None, None)])  # fmt: skip
 def test_compare_many_scores_as_compare(pairs: list[tuple[Any, ...]]) -> None:
     q, a, person, family, alt, q_alt = (list(column) for column in zip(*pairs, strict=True))

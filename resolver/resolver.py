@@ -524,8 +524,8 @@ class Resolver:
 
     def clear_caches(self) -> None:
         """Forget what was memoized: name keys, part skeletons, Metaphone codes, part similarities
-        and the texts of notes (shared by every resolver), and the annotator's caches. Frees memory after a large batch;
-        benchmarks call it so that a run starts cold."""
+        and the texts of notes (shared by every resolver), and the annotator's caches. Frees memory
+        after a large batch; benchmarks call it so that a run starts cold."""
         self.normalizer.clear_caches()
         clear_scoring_caches()
         self._annotator = None

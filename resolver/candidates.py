@@ -26,7 +26,7 @@ from itertools import chain
 from typing import Any, NamedTuple
 from zlib import crc32
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from . import parallel
@@ -123,11 +123,11 @@ def _forms(part: str) -> list[str]:
     return forms
 
 
-def _whole(query: str, key: str) -> float:
-    """How alike a query and an alias key are as whole strings: OSA similarity, or the Indel
-    similarity of their parts in sorted order when higher (a name written in another order).
-    `lookup_many` computes the same for many pairs at once."""
-    return max(OSA.normalized_similarity(query, key), fuzz.token_sort_ratio(query, key) / 100)
+def _likeness(query: str, turned: str, key: str) -> float:
+    """How alike a query and an alias key are as whole strings: their OSA similarity, or that of the
+    query with its first part moved last, when higher ("IVANOV, Sergei" is "ivanov sergei", turned
+    "sergei ivanov"). `lookup_many` computes the same for many pairs at once."""
+    return max(OSA.normalized_similarity(query, key), OSA.normalized_similarity(turned, key))
 
 
 def _selective(form: str, parts: int) -> bool:
@@ -320,8 +320,8 @@ class CandidateIndex:
         # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
         key_of = self._key_of
         pool = self._pool(counts, _POOL * limit + len(exact))
-        query = " ".join(tokens)
-        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -_whole(query, key_of(i)), i))
+        query, turned = " ".join(tokens), " ".join((*tokens[1:], tokens[0]))
+        ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -_likeness(query, turned, key_of(i)), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
         for i in ranked:
@@ -397,9 +397,14 @@ class CandidateIndex:
             pool_alias, pool_count = np.concatenate(pooled), np.concatenate(counted)
             pool_query = np.repeat(np.array(of_query, dtype=np.int64), [len(a) for a in pooled])
         query_text = [" ".join(tokens) for tokens, _ in queries]
-        texts, keys = [query_text[q] for q in pool_query.tolist()], self._keys_at(np, pool_alias)
-        likeness = np.maximum(process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64),
-                              process.cpdist(texts, keys, scorer=fuzz.token_sort_ratio, dtype=np.float64) / 100)  # fmt: skip
+        pool_owner = pool_query.tolist()
+        texts, keys = [query_text[q] for q in pool_owner], self._keys_at(np, pool_alias)
+        likeness = process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64)
+        several = np.flatnonzero(np.array([len(tokens) > 1 for tokens, _ in queries], dtype=bool)[pool_query])
+        if len(several):  # (see `_likeness`)
+            turned = [" ".join((*tokens[1:], tokens[0])) if len(tokens) > 1 else "" for tokens, _ in queries]
+            likeness[several] = np.maximum(likeness[several], process.cpdist(
+                [turned[pool_owner[k]] for k in several.tolist()], [keys[k] for k in several.tolist()], scorer=OSA.normalized_similarity, dtype=np.float64))  # fmt: skip
         counts, inverse = np.unique(pool_count, return_inverse=True)
         rounded = np.array([round(c, 3) for c in counts.tolist()], dtype=np.float64)[inverse]
         out = [list(dict.fromkeys(e)) for e in plan.exact]

@@ -459,46 +459,54 @@ class CandidateIndex:
         offsets, items, sizes = self._arrays.offsets, self._arrays.items, self._arrays.sizes
         best, counts, counted, last = self._arrays.scratch
         starts, ends = offsets[pair_part], offsets[pair_part + 1]
-        lengths = ends - starts
-        row_alias = items[_ranges(np, starts, ends)].astype(np.int64)
-        row_weight = np.repeat(weight, lengths)
-        row_at = np.concatenate(([0], np.cumsum(lengths))).tolist()
-        pair_at = np.searchsorted(pair_token, np.arange(len(plan.words) + 1)).tolist()
-        token_size = np.bincount(pair_token, weights=lengths, minlength=len(plan.words)).tolist()
+        token_size = np.bincount(pair_token, weights=ends - starts, minlength=len(plan.words))
+        # a token in at most _COMMON aliases: its aliases, each once with its best weight (for all such
+        # tokens at once); a common token's as rows, made distinct where a query needs them
+        rare = token_size[pair_token] <= _COMMON
+        rare_alias, rare_weight, rare_at = _best_per_token(np, items, offsets, pair_token[rare], pair_part[rare], weight[rare], len(plan.words))
+        common = np.flatnonzero(~rare)
+        row_alias = items[_ranges(np, starts[common], ends[common])].astype(np.int64)
+        row_weight = np.repeat(weight[common], (ends - starts)[common])
+        row_at = np.concatenate(([0], np.cumsum((ends - starts)[common]))).tolist()
+        pair_at = np.searchsorted(pair_token[common], np.arange(len(plan.words) + 1)).tolist()
+        token_size = token_size.tolist()
         rarest_first = list(zip(token_size, (word for word, _ in plan.words), strict=True)).__getitem__
         pools = []
         for q, tokens_of_q in enumerate(plan.tokens_of):
-            pool: Any = None  # the aliases found ...
-            found: Any = None  # ... and their counts, until a second token adds to them
-            touched: list[Any] = []  # from the second token on: the aliases counted in the scratch arrays
+            pool: Any = None  # the aliases found, and their counts: of the first token that finds any ...
+            found: Any = None
+            added: list[Any] = []  # ... and, from the second on, those counted in the scratch arrays
             for t in sorted(tokens_of_q, key=rarest_first):
-                a, b = row_at[pair_at[t]], row_at[pair_at[t + 1]]
-                if a == b:
-                    continue
-                aliases, weights = row_alias[a:b], row_weight[a:b]
-                if pool is None:  # the first token that finds anything: its best weight per alias
+                if pool is not None and not added:
+                    counts[pool] = found
+                    counted[pool] = True
+                    added.append(pool)
+                if token_size[t] <= _COMMON:
+                    a, b = rare_at[t], rare_at[t + 1]
+                    aliases, weights = rare_alias[a:b], rare_weight[a:b]
+                    if pool is not None:
+                        fresh = aliases[~counted[aliases]]
+                        counted[fresh] = True
+                        added.append(fresh)
+                else:
+                    a, b = row_at[pair_at[t]], row_at[pair_at[t + 1]]
+                    aliases, weights = row_alias[a:b], row_weight[a:b]
+                    if pool is not None:  # it only confirms the aliases found before
+                        known = counted[aliases]
+                        aliases, weights = aliases[known], weights[known]
                     if pair_at[t + 1] - pair_at[t] > 1:  # (the aliases of one part are distinct)
                         _keep_best(np, best, aliases, weights)
                         aliases = _distinct(np, aliases, last)
                         weights = best[aliases]
-                    pool, found = aliases, weights
+                if pool is None:
+                    if len(aliases):
+                        pool, found = aliases, weights
                     continue
-                if not touched:
-                    counts[pool] = found
-                    counted[pool] = True
-                    touched.append(pool)
-                if token_size[t] > _COMMON:
-                    confirm = counted[aliases]
-                    aliases, weights = aliases[confirm], weights[confirm]
-                _keep_best(np, best, aliases, weights)
-                mine = _distinct(np, aliases, last)
-                counts[mine] += best[mine]
-                counted[mine] = True
-                touched.append(mine)
+                counts[aliases] += weights
             if pool is None:
                 continue
-            if touched:
-                pool = _distinct(np, np.concatenate(touched), last)
+            if added:
+                pool = np.concatenate(added)
                 found = counts[pool]
                 counts[pool] = 0.0
                 counted[pool] = False
@@ -564,6 +572,24 @@ class _Plan:
         coded = count > 1  # (a word of 3 letters is filed under itself alone)
         sounds[(np.cumsum(count) - 1)[coded]] = place[coded]  # (the Metaphone code comes last)
         return np.array(self.hashes, dtype=np.uint64) << np.uint64(32), np.repeat(place // 2, count), sounds
+
+
+def _best_per_token(np: Any, items: Any, offsets: Any, pair_token: Any, pair_part: Any, weight: Any, tokens: int) -> tuple[Any, Any, Any]:
+    """The aliases of each token's parts (the pairs are in token order), each once with its best
+    weight: token ``t``'s are ``aliases[at[t]:at[t + 1]]``, in the order of their numbers."""
+    by_weight = np.lexsort((-weight, pair_token))  # a token's heaviest part first ...
+    pair_token, pair_part, weight = pair_token[by_weight], pair_part[by_weight], weight[by_weight]
+    starts, ends = offsets[pair_part], offsets[pair_part + 1]
+    alias = items[_ranges(np, starts, ends)].astype(np.int64)
+    row_token = np.repeat(pair_token, ends - starts)
+    key = row_token << 32 | alias
+    order = np.argsort(key, kind="stable")  # ... so that the first of an alias's rows has its best weight
+    key = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    keep = order[first]
+    at = np.searchsorted(row_token[keep], np.arange(tokens + 1))
+    return alias[keep], np.repeat(weight, ends - starts)[keep], at.tolist()
 
 
 def _keep_best(np: Any, best: Any, aliases: Any, weights: Any) -> None:

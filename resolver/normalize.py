@@ -42,6 +42,9 @@ _DOTTED = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\.){2,})(?![^\W\d_])", re.UNICOD
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _SPACE_RUN = re.compile(r"\s+")
 _CONNECTIVES = frozenset({"of", "the", "and", "for", "in", "on", "at", "to"})  # never in an inverted person name
+# a linking particle bound to the next word ("ut-Tahrir", "ul-Islam", "e-Taiba") belongs to the word before
+# it: a comma before one stands inside a name, not between a family name and given names
+_LINKED = re.compile(r"(?:al|el|ul|ut|ud|ad|as|ar|e|i)-", re.IGNORECASE)
 
 
 def _is_format(ch: str) -> bool:
@@ -286,7 +289,7 @@ class Normalizer:
         if text.count(",") == 1:
             left, right = (part.strip() for part in text.split(","))
             words = re.findall(r"\w+", (left + " " + right).lower())
-            if left and right and len(left.split()) <= 2 and len(right.split()) <= 4 and not _CONNECTIVES & set(words):
+            if left and right and len(left.split()) <= 2 and len(right.split()) <= 4 and not _CONNECTIVES & set(words) and not _LINKED.match(right):
                 before, text = text, f"{right} {left}"
                 note("name-order", before, text)
         if "." in text:

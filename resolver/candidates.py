@@ -125,9 +125,14 @@ def _forms(part: str) -> list[str]:
 
 def _likeness(query: str, turned: str, key: str) -> float:
     """How alike a query and an alias key are as whole strings: their OSA similarity, or that of the
-    query with its first part moved last, when higher ("IVANOV, Sergei" is "ivanov sergei", turned
-    "sergei ivanov"). `lookup_many` computes the same for many pairs at once."""
+    query `_turned`, when higher ("IVANOV, Sergei" is "ivanov sergei", turned "sergei ivanov").
+    `lookup_many` computes the same for many pairs at once."""
     return max(OSA.normalized_similarity(query, key), OSA.normalized_similarity(turned, key))
+
+
+def _turned(tokens: tuple[str, ...]) -> str:
+    """The query's parts with the first moved last, as one string."""
+    return " ".join((*tokens[1:], tokens[0]))
 
 
 def _selective(form: str, parts: int) -> bool:
@@ -320,7 +325,7 @@ class CandidateIndex:
         # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
         key_of = self._key_of
         pool = self._pool(counts, _POOL * limit + len(exact))
-        query, turned = " ".join(tokens), " ".join((*tokens[1:], tokens[0]))
+        query, turned = " ".join(tokens), _turned(tokens)
         ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -_likeness(query, turned, key_of(i)), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))
@@ -402,7 +407,7 @@ class CandidateIndex:
         likeness = process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64)
         several = np.flatnonzero(np.array([len(tokens) > 1 for tokens, _ in queries], dtype=bool)[pool_query])
         if len(several):  # (see `_likeness`)
-            turned = [" ".join((*tokens[1:], tokens[0])) if len(tokens) > 1 else "" for tokens, _ in queries]
+            turned = [_turned(tokens) if len(tokens) > 1 else "" for tokens, _ in queries]
             likeness[several] = np.maximum(likeness[several], process.cpdist(
                 [turned[pool_owner[k]] for k in several.tolist()], [keys[k] for k in several.tolist()], scorer=OSA.normalized_similarity, dtype=np.float64))  # fmt: skip
         counts, inverse = np.unique(pool_count, return_inverse=True)

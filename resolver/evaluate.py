@@ -215,7 +215,7 @@ def read_gold(text: str, *, label: str) -> tuple[list[Span], list[str]]:
     docs: dict[str, None] = {}
     problems: list[Problem] = []
     seen: dict[tuple[str, int, int, str], int] = {}
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):  # (lines end at line feeds only: a JSON string may hold U+2028 or U+0085)
         if not line.strip():
             continue
         try:

@@ -106,8 +106,10 @@ class Gazetteer:
 class _Source:
     """Where a record came from, to point problems at a file and a line.
 
-    ``lines`` are the lines of a TOML file (shared by the entries of a one-file gazetteer) and
-    ``first`` the line where this entry starts, so that a problem names the line of the key at fault.
+    ``lines`` are the lines of a TOML file (shared by the entries of a one-file gazetteer), split at
+    line feeds as TOML splits them (a string may hold U+2028, which ``str.splitlines`` would also
+    split at), and ``first`` the line where this entry starts, so that a problem names the line of
+    the key at fault.
     """
 
     def __init__(self, file: str | None, lines: list[str] | None = None, line: int | None = None, first: int = 1) -> None:
@@ -362,7 +364,7 @@ def _redirect_lines(redirects_file: str | None) -> dict[str, int]:
     except InputError:
         return {}
     found: dict[str, int] = {}
-    for i, line in enumerate(text.splitlines(), 1):
+    for i, line in enumerate(text.split("\n"), 1):  # (TOML ends lines at line feeds only, see `_Source`)
         key = line.split("=", 1)[0].strip().strip("\"'") if "=" in line else ""
         if key:
             found.setdefault(key, i)
@@ -423,7 +425,7 @@ def _collect_dir(folder: Any, label: str) -> tuple[list[tuple[Any, _Source]], di
         if parsed is None:
             continue
         data, text = parsed
-        src = _Source(file_label, text.splitlines())
+        src = _Source(file_label, text.split("\n"))
         if isinstance(data.get("id"), str) and data["id"] != p.name[: -len(".toml")]:
             problems.append(src.problem(f"id '{data['id']}' differs from the file name", data["id"], "id"))
         records.append((data, src))
@@ -555,7 +557,7 @@ def load_gazetteer(path: str | Path | Any, *, strict: bool | None = None) -> Gaz
             problems.append(Problem("expected [[entity]] tables", label))
             items = []
         redirects = _redirect_table(data, label, problems)
-        lines = text.splitlines()
+        lines = text.split("\n")
         starts = [i for i, line in enumerate(lines, 1) if _ENTITY_HEADER.match(line)]
         sources = (_Source(label, lines, first=starts[i] if i < len(starts) else 1) for i in range(len(items)))
         return _build(zip(items, sources, strict=True), redirects, DEFAULT_TYPES, problems, name=Path(label).stem, version="",

@@ -54,6 +54,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 Errors = Literal["strict", "replace", "keep"]
+_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def check_encoding(encoding: str) -> str:
@@ -225,8 +226,11 @@ def read_text(
 def read_lines(
     path: str, *, encoding: str = "utf-8", errors: Literal["strict", "replace"] = "strict", binary_check: bool = False
 ) -> Iterator[str]:
-    """Non-empty lines of ``path`` ('-' for stdin), stripped (see :func:`read_text` for ``errors``)."""
-    for line in read_text(path, encoding=encoding, errors=errors, binary_check=binary_check).splitlines():
+    """Non-empty lines of ``path`` ('-' for stdin), stripped (see :func:`read_text` for ``errors``). Lines
+    end at a line feed, a carriage return or both, as a file read in text mode ends them; not at the
+    other Unicode line breaks (U+0085, U+2028...), which a name may hold."""
+    text = read_text(path, encoding=encoding, errors=errors, binary_check=binary_check)
+    for line in _NEWLINE.split(text):
         if line.strip():
             yield line.strip()
 

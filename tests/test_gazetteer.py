@@ -199,6 +199,13 @@ def test_folder_problems_name_the_entity_file(tmp_path: Path) -> None:
     assert by_entry["beta-org"].line == 2  # the `type = ...` line of the file
 
 
+def test_a_problem_names_its_line_past_a_unicode_line_break_in_a_string(tmp_path: Path) -> None:
+    """TOML ends lines at line feeds: a name holding U+2028 or U+0085 is one line."""
+    root = write_folder(tmp_path / "gaz", [ORG_A, {"id": "beta-org", "name": "Beta\u2028Inter\x85national", "type": "planet"}])
+    (problem,) = _problems(root)
+    assert problem.entry == "beta-org" and problem.line == 3  # the `type = ...` line
+
+
 def test_folder_entity_id_must_match_its_file_name(tmp_path: Path) -> None:
     root = write_folder(tmp_path / "gaz", [ORG_A, ORG_B])
     (root / "entities" / "beta-org.toml").rename(root / "entities" / "gamma-org.toml")

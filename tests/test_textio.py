@@ -16,7 +16,7 @@ from resolver.documents import Document, ReadOptions, ResolverSpec, Source, Summ
 from resolver.errors import BinaryFileError, DecodeError, InputError, ResolverError
 from resolver.evaluate import Span, check_texts, evaluate, locate, read_gold
 from resolver.render import check_template, csv_rows, inline, jsonl, substitute
-from resolver.textio import BINARY_PROBE, atomic_write, check_encoding, decode
+from resolver.textio import BINARY_PROBE, atomic_write, check_encoding, decode, read_lines
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # the seed articles, beside the repository
 
@@ -328,6 +328,17 @@ def test_read_gold_reports_the_line_of_a_bad_record() -> None:
         with pytest.raises(InputError) as info:
             read_gold(text.splitlines()[0] + "\n" + bad + "\n", label="g.jsonl")
         assert str(info.value).startswith(message)
+
+
+def test_a_line_ends_at_a_line_feed_not_at_a_unicode_line_break_in_a_name(tmp_path: Path) -> None:
+    """A gold record or a name may hold U+2028 or U+0085 (JSON leaves them as they are): they do not
+    end its line, as a file read in text mode would not end it there either."""
+    rec = '{"doc": "a.txt", "start": 0, "end": 3, "id": "isi", "text": "I\u2028S\x85I"}'
+    gold, _docs = read_gold(rec + "\r\n" + rec.replace('"start": 0, "end": 3', '"start": 4, "end": 7') + "\n", label="g.jsonl")
+    assert [(g.start, g.line) for g in gold] == [(0, 1), (4, 2)]
+    names = tmp_path / "names.txt"
+    names.write_bytes("Sergei\u2028Ivanov\r\nFaiz\x85Hameed\rISI\n".encode())
+    assert list(read_lines(str(names))) == ["Sergei\u2028Ivanov", "Faiz\x85Hameed", "ISI"]
 
 
 def test_check_texts_and_locate(tmp_path: Path) -> None:

@@ -213,12 +213,16 @@ def _entity(data: Any, src: _Source, types: tuple[str, ...], problems: list[Prob
         if value is not None and not isinstance(value, str):
             problems.append(src.problem(f"'{key}' must be a string", entry, key))
         texts[key] = value.strip() if isinstance(value, str) and value.strip() else None
-    prior = data.get("prior", 0.5)
+    prior = data.get("prior")
+    if prior is None:  # (as every optional field: null is as good as absent)
+        prior = 0.5
     if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not 0.0 <= float(prior) <= 1.0:
         problems.append(src.problem("'prior' must be a number from 0 to 1", entry, "prior"))
         prior = 0.5
     roles: list[Role] = []
-    raw_roles = data.get("roles", [])
+    raw_roles = data.get("roles")
+    if raw_roles is None:
+        raw_roles = []
     if not isinstance(raw_roles, list):
         problems.append(src.problem("'roles' must be a list of tables", entry, "roles"))
         raw_roles = []
@@ -233,7 +237,9 @@ def _entity(data: Any, src: _Source, types: tuple[str, ...], problems: list[Prob
                 problems.append(src.problem(f"role '{key}' must be YYYY, YYYY-MM or YYYY-MM-DD", entry, key))
         org = r.get("org")
         roles.append(Role(r["title"].strip(), org if isinstance(org, str) else None, r.get("start"), r.get("end")))
-    ext = data.get("external_ids", {})
+    ext = data.get("external_ids")
+    if ext is None:
+        ext = {}
     if not isinstance(ext, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ext.items()):
         problems.append(src.problem("'external_ids' must map names to strings", entry, "external_ids"))
         ext = {}

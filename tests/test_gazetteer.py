@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from conftest import GAZETTEER_DIR
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from resolver import GazetteerError, Problem, Resolver, load_gazetteer, validate_path
+from resolver.gazetteer import ENTITY_FIELDS
 
 ORG_A = {"id": "alpha-org", "type": "organization", "name": "Alpha Liberation Front", "aliases": ["ALF Group"]}
 ORG_B = {"id": "beta-org", "type": "organization", "name": "Beta Intelligence Service", "aliases": []}
@@ -341,6 +342,7 @@ _PLAIN_VALUES = st.one_of(
 
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(st.sampled_from(["id", "type", "name", "aliases", "country", "external_ids", "tags"]), _PLAIN_VALUES, max_size=7))
+@example({"id": "0", "external_ids": None, "type": "person", "name": "0"})
 def test_the_plain_record_shortcut_makes_the_entity_the_full_check_makes(record: dict[str, Any]) -> None:
     """A record of the fields an imported source writes: the shortcut either makes the very entity
     that the field-by-field check makes (with no problem), or leaves the record to it."""
@@ -358,6 +360,20 @@ def test_the_plain_record_shortcut_makes_the_entity_the_full_check_makes(record:
     if fast is not None:
         assert fast == slow and not slow_problems
     assert entity == slow and problems == slow_problems
+
+
+@pytest.mark.parametrize("field", sorted(ENTITY_FIELDS - {"id", "type", "name"}))
+def test_an_optional_field_given_as_null_is_as_good_as_absent(field: str) -> None:
+    """JSON null (None in records) for any optional field: the entity of the record without it, and
+    no problem (a database's export writes null for what it does not know)."""
+    from resolver.gazetteer import _entity, _Source
+
+    record: dict[str, Any] = {"id": "faiz-hameed", "type": "person", "name": "Faiz Hameed"}
+    record["tags" if field != "tags" else "description"] = ["intelligence"] if field != "tags" else "ISI chief"  # (checked field by field)
+    src, types = _Source("g.jsonl", line=1), ("person",)
+    problems: list[Problem] = []
+    assert _entity({**record, field: None}, src, types, problems, 0) == _entity(dict(record), src, types, [], 0)
+    assert problems == []
 
 
 def test_the_plain_record_shortcut_takes_imported_records() -> None:

@@ -790,8 +790,9 @@ class Annotator:
         mentions = self._drop_embedded_places(text, mentions, joined)
         if unresolved:
             taken = _Spans.of(mentions)
-            for s, e in open_spans:
-                if not taken.overlaps(s, e):
+            for s, e in open_spans:  # (in the order the stages found them: a span found later that
+                if not taken.overlaps(s, e):  # overlaps one found earlier is left out)
+                    taken.add(s, e)
                     mentions.append(Mention(s, e, text[s:e], None, None, None, 0.0, "unresolved"))
         mentions.sort(key=_START_END)
         return mentions

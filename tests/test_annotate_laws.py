@@ -140,6 +140,7 @@ def _at_word_boundary(text: str, m: Mention) -> bool:
 @example("Ｆａｉｚ Hameed")
 @example(_SURROGATE_ESCAPED)
 @example("\udcffISI\ud800 Sergei Ivano said, Ivanov said")
+@example("Ā China ISI Ā")  # (a name-like run, and the agency of another country dropped inside it)
 def test_mentions_slice_the_text_sorted_without_overlap(text: str) -> None:
     for unresolved in (False, True):
         _check_mentions(text, _R.annotate(text, unresolved=unresolved))

@@ -158,6 +158,8 @@ def _plain_entity(data: dict[str, Any], src: _Source, types: tuple[str, ...]) ->
     all valid (the records of an imported source: GeoNames, CSV), checked in one go; None for
     anything else, which `_entity` then checks field by field. A law (tests/test_gazetteer.py) shows
     that both make the same entity."""
+    if not data.keys() <= _PLAIN_FIELDS:
+        return None
     raw_id, etype, name, aliases = data.get("id"), data.get("type"), data.get("name"), data.get("aliases")
     country, ext = data.get("country"), data.get("external_ids")
     if aliases is None:
@@ -182,7 +184,7 @@ def _plain_entity(data: dict[str, Any], src: _Source, types: tuple[str, ...]) ->
 
 
 def _entity(data: Any, src: _Source, types: tuple[str, ...], problems: list[Problem], index: int) -> Entity | None:
-    if type(data) is dict and data.keys() <= _PLAIN_FIELDS:
+    if type(data) is dict:
         plain = _plain_entity(data, src, types)
         if plain is not None:
             return plain

@@ -343,6 +343,7 @@ _PLAIN_VALUES = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(st.sampled_from(["id", "type", "name", "aliases", "country", "external_ids", "tags"]), _PLAIN_VALUES, max_size=7))
 @example({"id": "0", "external_ids": None, "type": "person", "name": "0"})
+@example({"id": "0", "type": "person", "name": "0", "tags": 0})  # (a field the shortcut does not take)
 def test_the_plain_record_shortcut_makes_the_entity_the_full_check_makes(record: dict[str, Any]) -> None:
     """A record of the fields an imported source writes: the shortcut either makes the very entity
     that the field-by-field check makes (with no problem), or leaves the record to it."""

@@ -1069,6 +1069,7 @@ class Annotator:
                     nearest[tok] = (len(seen), fam)
                 best = None if fam is None else seen[fam]
             if (best is not None and not taken.overlaps(s, e) and not added.overlaps(s, e)  # the rare case last
+                    and _boundary(text, s, e)  # (a word that a combining mark goes on is another word)
                     and not _after_given_name(text, s, self._not_a_given_name)  # "Aamir Khan" after "Imran Khan"
                     and not _LOCATIVE.search(text, max(0, s - 12), s)):  # "said in Ivanovo": a place  # fmt: skip
                 s = _with_particle(text, s)  # "al-Muhajir", "bin Laden": the particle is part of the family name

@@ -152,6 +152,7 @@ def test_mentions_slice_the_text_sorted_without_overlap(text: str) -> None:
 @example("Faiz Hameed\u0301")
 @example("Dawnfield crisis ISISx xISI")
 @example("داعش2 الدولة الإسلامية")
+@example("حسی س:سلامی\u0300")  # (a family name referring back, with a combining mark after it)
 def test_mentions_sit_at_word_boundaries(text: str) -> None:
     for m in _R.annotate(text, unresolved=True):
         assert _at_word_boundary(text, m), f"{m.text!r} at {m.start}:{m.end} is inside a longer word of {text!r}"

@@ -123,11 +123,12 @@ def _forms(part: str) -> list[str]:
     return forms
 
 
-def _likeness(query: str, turned: str, key: str) -> float:
+def _likeness(query: str, turned: str | None, key: str) -> float:
     """How alike a query and an alias key are as whole strings: their OSA similarity, or that of the
-    query `_turned`, when higher ("IVANOV, Sergei" is "ivanov sergei", turned "sergei ivanov").
-    `lookup_many` computes the same for many pairs at once."""
-    return max(OSA.normalized_similarity(query, key), OSA.normalized_similarity(turned, key))
+    query `_turned` (None for a query of one part), when higher ("IVANOV, Sergei" is "ivanov
+    sergei", turned "sergei ivanov"). `lookup_many` computes the same for many pairs at once."""
+    alike = OSA.normalized_similarity(query, key)
+    return alike if turned is None else max(alike, OSA.normalized_similarity(turned, key))
 
 
 def _turned(tokens: tuple[str, ...]) -> str:
@@ -325,7 +326,7 @@ class CandidateIndex:
         # the query as a whole string come first (a C-level comparison, far cheaper than scoring)
         key_of = self._key_of
         pool = self._pool(counts, _POOL * limit + len(exact))
-        query, turned = " ".join(tokens), _turned(tokens)
+        query, turned = " ".join(tokens), _turned(tokens) if len(tokens) > 1 else None
         ranked = sorted(pool, key=lambda i: (-round(counts[i], 3), -_likeness(query, turned, key_of(i)), i))
         seen = set(exact)
         out = list(dict.fromkeys(exact))

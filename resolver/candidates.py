@@ -206,7 +206,8 @@ class CandidateIndex:
     def neighbour_table(parts: Sequence[str], jobs: int = 0) -> array[int]:
         """Every part under the hash of itself, of each of its one-letter deletions (parts of 4+
         letters: two parts within one edit, or one swap, share a form) and of its Metaphone code:
-        one sorted array of ``hash << 32 | part number``, 8 bytes a key, found by binary search.
+        one sorted array of ``hash << 32 | part number``, 8 bytes a key, found by binary search
+        (`near_parts`) or through a directory of the keys' top bits (`lookup_many`).
         A dict of the forms themselves would take ten times the memory at GeoNames size.
 
         The keys of many parts are made in ``jobs`` processes (0: one per core) and sorted by NumPy
@@ -436,11 +437,9 @@ class CandidateIndex:
         """(token, part, weight) of every part near a token (`near_parts`), by token.
         A part weighs 1 when it is the token (or its spelling), else 0.9 x its likeness to it."""
         table, offsets = self._arrays.table, self._arrays.offsets
-        # the parts filed under the tokens' forms (one search for every distinct hash, in order: faster so)
+        # the parts filed under the tokens' forms
         form_hashes, form_token, sound = plan.form_columns(np)
-        hashes, inverse = np.unique(form_hashes, return_inverse=True)
-        bounds = np.searchsorted(table, np.stack([hashes, hashes | np.uint64(_PART_MASK)], axis=1).ravel())
-        lo, hi = bounds[0::2][inverse], bounds[1::2][inverse]
+        lo, hi = self._arrays.bounds(np, form_hashes)
         wide = (sound >= 0) & (hi - lo > _SOUNDS)  # a Metaphone code of too many parts is left out
         hi[wide] = lo[wide]
         codes = plan.codes
@@ -451,7 +450,7 @@ class CandidateIndex:
         pair_token = np.concatenate([np.repeat(form_token, hi - lo), direct[:, 0]])
         pair_part = np.concatenate([(entries & np.uint64(_PART_MASK)).astype(np.int64), direct[:, 1]])
         ok = pair_part < len(offsets) - 1  # (a table that does not fit the parts finds nothing)
-        pairs = np.unique(pair_token[ok] << 32 | pair_part[ok])
+        pairs = _sorted_distinct(np, pair_token[ok] << 32 | pair_part[ok])
         pair_token, pair_part = pairs >> 32, pairs & _PART_MASK
         # less the parts of another form with the same hash; then each part's weight
         parts = strings_at(np, self.parts, pair_part)
@@ -672,6 +671,20 @@ class _Arrays(NamedTuple):
     sizes: Any  # each alias's number of parts (uint32)
     number: Callable[[str], int]  # a part's number, or -1
     scratch: tuple[Any, Any, Any, Any]  # for `_pools`: best weight, count, counted, last place (see `_keep_best`, `_distinct`)
+    directory: Any  # the keys whose top ``64 - shift`` bits are b are table[directory[b]:directory[b + 1]]
+    shift: int
+
+    def bounds(self, np: Any, hashes: Any) -> tuple[Any, Any]:
+        """For each of ``hashes`` (a form's hash << 32), where its keys start and end in the table:
+        found in the few keys of its place in the directory, one read of memory each, where a binary
+        search of the whole table would read a dozen places far apart."""
+        bucket = (hashes >> np.uint64(self.shift)).astype(np.int64)
+        start, end = self.directory[bucket], self.directory[bucket + 1]
+        owner = np.repeat(np.arange(len(hashes)), end - start)
+        found = self.table[_ranges(np, start, end)] >> np.uint64(32)
+        wanted = (hashes >> np.uint64(32))[owner]
+        lo = start + np.bincount(owner, found < wanted, len(hashes)).astype(np.int64)
+        return lo, lo + np.bincount(owner, found == wanted, len(hashes)).astype(np.int64)
 
     @classmethod
     def of(cls, index: CandidateIndex) -> _Arrays:
@@ -695,16 +708,30 @@ class _Arrays(NamedTuple):
 
         n = len(index.aliases)
         table: Any = index.neighbours  # (an array or a memoryview)
+        table = np.frombuffer(table, dtype=np.uint64) if len(table) else np.zeros(0, np.uint64)
         sizes: Any = index.sizes
+        shift = 64 - min(24, max(1, len(table).bit_length() - 2))  # a few keys a place
+        directory = np.append(np.searchsorted(table, np.arange(1 << (64 - shift), dtype=np.uint64) << np.uint64(shift)), len(table))
         return cls(
-            np.frombuffer(table, dtype=np.uint64) if len(table) else np.zeros(0, np.uint64),
+            table,
             offsets,
             items,
             np.frombuffer(sizes, dtype=np.uint32) if len(sizes) else np.zeros(0, np.uint32),
             number,
             # (filled, not only allocated: the pages are then in memory before the first query, not faulted in by it)
             (np.full(n, 0.0), np.full(n, 0.0), np.full(n, False), np.full(n, 0, dtype=np.int64)),
+            directory,
+            shift,
         )
+
+
+def _sorted_distinct(np: Any, values: Any) -> Any:
+    """The distinct ``values``, sorted: `numpy.unique` without its hashing, which takes twenty times
+    as long on arrays of thousands (NumPy 2.4)."""
+    values = np.sort(values)
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    return values[first]
 
 
 def _ranges(np: Any, starts: Any, ends: Any) -> Any:

@@ -342,7 +342,7 @@ def compare_many(
     score = np.where(org, (score + weaker) / 2, score)
     flags[org] |= _ORGANIZATION
     by_i = cells[np.lexsort((i[cells], pair[cells]))]
-    swapped = np.unique(pair[by_i][1:][(pair[by_i][1:] == pair[by_i][:-1]) & (j[by_i][1:] < j[by_i][:-1])])
+    swapped = pair[by_i][1:][(pair[by_i][1:] == pair[by_i][:-1]) & (j[by_i][1:] < j[by_i][:-1])]  # (a pair may repeat: set once)
     score[swapped] -= 0.02
     flags[swapped] |= _ORDER
 

@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolver import Resolver
-from resolver.candidates import AliasRecord, CandidateIndex
+from resolver.candidates import AliasRecord, CandidateIndex, _Arrays
 from resolver.scoring import metaphone_code
 
 _WORDS = st.text(alphabet="abeilnorst", min_size=1, max_size=7)
@@ -86,3 +86,21 @@ def test_a_family_name_missing_a_letter_is_found_among_namesakes(namesakes: Reso
     m = namesakes.resolve(query, threshold=0.0)
     assert m is not None and m.name == "Joshua Reid", m
     assert namesakes.resolve_many([query] * 40, threshold=0.0)[0] == m
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1) | st.integers(0, 40), st.integers(0, 2**32 - 1)), max_size=300),
+       st.lists(st.integers(0, 2**32 - 1) | st.integers(0, 40), max_size=30))  # fmt: skip
+@example([(7, 1), (7, 2), (8, 0), (2**32 - 1, 5)], [7, 8, 9, 0, 2**32 - 1])
+def test_the_directory_finds_where_each_hash_starts_and_ends(keys: list[tuple[int, int]], hashes: list[int]) -> None:
+    """`lookup_many` finds a form's keys in the neighbour table through a directory of the keys' top
+    bits: the same places as a binary search of the whole table, for hashes present or not."""
+    import numpy as np
+
+    table = np.array(sorted(h << 32 | n for h, n in keys), dtype=np.uint64)
+    index = _index(["x"], large=True)
+    index.neighbours = table
+    arrays = _Arrays.of(index)
+    asked = np.array(hashes, dtype=np.uint64) << np.uint64(32)
+    lo, hi = arrays.bounds(np, asked)
+    assert lo.tolist() == np.searchsorted(table, asked).tolist()
+    assert hi.tolist() == np.searchsorted(table, asked | np.uint64(0xFFFFFFFF), side="right").tolist()

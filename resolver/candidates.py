@@ -380,8 +380,8 @@ class CandidateIndex:
 
     def _keys_at(self, np: Any, indices: Any) -> list[str]:
         keys = self._keys
-        if keys is None:  # records: their keys made once
-            keys = self._keys = [rec.key for rec in self.aliases]
+        if keys is None:  # records: their keys made once, as an array of objects
+            keys = self._keys = np.array([rec.key for rec in self.aliases], dtype=object)
         return strings_at(np, keys, indices)
 
     def lookup_many(self, queries: Sequence[tuple[tuple[str, ...], tuple[str, ...] | None]], limit: int = 50) -> list[list[int]]:
@@ -403,15 +403,15 @@ class CandidateIndex:
             of_query, pooled, counted = zip(*pools, strict=True)
             pool_alias, pool_count = np.concatenate(pooled), np.concatenate(counted)
             pool_query = np.repeat(np.array(of_query, dtype=np.int64), [len(a) for a in pooled])
-        query_text = [" ".join(tokens) for tokens, _ in queries]
-        pool_owner = pool_query.tolist()
-        texts, keys = [query_text[q] for q in pool_owner], self._keys_at(np, pool_alias)
-        likeness = process.cpdist(texts, keys, scorer=OSA.normalized_similarity, dtype=np.float64)
+        # (the strings of the pairs gathered as arrays of objects: in C, not a loop over each)
+        query_text = np.array([" ".join(tokens) for tokens, _ in queries], dtype=object)
+        keys = self._keys_at(np, pool_alias)
+        likeness = process.cpdist(query_text[pool_query].tolist(), keys, scorer=OSA.normalized_similarity, dtype=np.float64)
         several = np.flatnonzero(np.array([len(tokens) > 1 for tokens, _ in queries], dtype=bool)[pool_query])
         if len(several):  # (see `_likeness`)
-            turned = [_turned(tokens) if len(tokens) > 1 else "" for tokens, _ in queries]
+            turned = np.array([_turned(tokens) if len(tokens) > 1 else "" for tokens, _ in queries], dtype=object)
             likeness[several] = np.maximum(likeness[several], process.cpdist(
-                [turned[pool_owner[k]] for k in several.tolist()], [keys[k] for k in several.tolist()], scorer=OSA.normalized_similarity, dtype=np.float64))  # fmt: skip
+                turned[pool_query[several]].tolist(), np.array(keys, dtype=object)[several].tolist(), scorer=OSA.normalized_similarity, dtype=np.float64))  # fmt: skip
         counts, inverse = np.unique(pool_count, return_inverse=True)
         rounded = np.array([round(c, 3) for c in counts.tolist()], dtype=np.float64)[inverse]
         out = [list(dict.fromkeys(e)) for e in plan.exact]
@@ -612,9 +612,11 @@ def _distinct(np: Any, values: Any, last: Any) -> Any:
 
 
 def strings_at(np: Any, column: Sequence[str], indices: Any) -> list[str]:
-    """The strings at ``indices`` (an array) of a list, or of a loaded index's string column, whose
-    bytes are then gathered by NumPy, with a line feed after each, and decoded at once (when a string
-    holds a line feed, one at a time)."""
+    """The strings at ``indices`` (an array) of a list or an array of objects, or of a loaded index's
+    string column, whose bytes are then gathered by NumPy, with a line feed after each, and decoded at
+    once (when a string holds a line feed, one at a time)."""
+    if isinstance(column, np.ndarray):
+        return column[indices].tolist()  # type: ignore[no-any-return]
     buffers = getattr(column, "buffers", None)
     if buffers is None:
         return [column[i] for i in indices.tolist()]

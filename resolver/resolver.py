@@ -60,6 +60,21 @@ def _as_spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, .
     return spelled if len(spelled) == len(tokens) and spelled != tokens else None
 
 
+def _spelled_each(
+    numbers: list[int], written: list[tuple[str, ...] | None], parts: list[tuple[str, ...]]
+) -> tuple[list[tuple[str, ...] | None], list[str]]:  # fmt: skip
+    """For pairs of aliases ``numbers`` (``written``: their parts as written, None where that is the
+    key), each alias's `_as_spelled` and its parts as spelled joined by spaces: made once per alias,
+    however many queries it is a candidate of."""
+    done: dict[int, tuple[tuple[str, ...] | None, str]] = {}
+    for n, w, p in zip(numbers, written, parts, strict=True):
+        if n not in done:
+            spelled = None if w is None else _as_spelled(w, p)
+            done[n] = (spelled, " ".join(spelled or p))
+    spelled_text = [done[n] for n in numbers]
+    return [s for s, _ in spelled_text], [t for _, t in spelled_text]
+
+
 def _rounded(np: Any, values: Any) -> Any:
     """``round(v, 6)`` of each value, as `_rank_alias` rounds: by NumPy, which gives Python's
     result unless ``v`` x 1e6 is within rounding error of a half (those few are rounded by Python)."""
@@ -417,14 +432,14 @@ class Resolver:
         detail: list[Any] = [None] * len(ids)
         if len(rest):
             parts, as_written = batch.parts(rest.tolist())
-            spelled_as = [None if w is None else _as_spelled(w, p) for w, p in zip(as_written, parts, strict=True)]
-            asked = [keys[q] for q in owner[rest].tolist()]
+            spelled_as, alias_text = _spelled_each(ids[rest].tolist(), as_written, parts)
+            asked = owner[rest].tolist()
             value, flags, family = compare_many(
-                np, [qk.tokens for qk in asked], parts, person[rest].tolist(),
-                [None if f < 0 else f for f in batch.family[rest].tolist()], spelled_as, [alts[q] for q in owner[rest].tolist()])  # fmt: skip
+                np, [keys[q].tokens for q in asked], parts, person[rest].tolist(),
+                [None if f < 0 else f for f in batch.family[rest].tolist()], spelled_as, [alts[q] for q in asked])  # fmt: skip
             score[rest] = value
-            written[rest] = process.cpdist([" ".join(qk.surface) for qk in asked], [" ".join(sp or p) for sp, p in zip(spelled_as, parts, strict=True)],
-                                           scorer=Indel.normalized_similarity, dtype=np.float64)  # fmt: skip
+            surface = np.array([" ".join(qk.surface) for qk in keys], dtype=object)
+            written[rest] = process.cpdist(surface[owner[rest]].tolist(), alias_text, scorer=Indel.normalized_similarity, dtype=np.float64)
             for k, bits, fam in zip(rest.tolist(), flags.tolist(), family.tolist(), strict=True):
                 detail[k] = (bits, fam) if bits else None
             fit[rest] = True

@@ -154,7 +154,7 @@ class Explanation:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Match:
     """A resolved name: the entity, a score in [0, 1], and how it was reached.
 
@@ -172,6 +172,15 @@ class Match:
     ambiguous: bool = False
     alternatives: tuple[Match, ...] = field(default=())
     notes: tuple[str, ...] = field(default=(), repr=False, compare=False)  # the scoring notes, without tracing
+
+    def __init__(
+        self, id: str, name: str, type: str, score: float, query: str, alias: str, explain: Callable[[], Explanation],
+        ambiguous: bool = False, alternatives: tuple[Match, ...] = (), notes: tuple[str, ...] = (),
+    ) -> None:  # fmt: skip
+        # the fields set at once (a frozen dataclass's own __init__ sets each through object.__setattr__,
+        # at twice the cost: resolve_many makes a match or two for every name)
+        self.__dict__.update(id=id, name=name, type=type, score=score, query=query, alias=alias, explain=explain,
+                             ambiguous=ambiguous, alternatives=alternatives, notes=notes)  # fmt: skip
 
     @cached_property
     def explanation(self) -> Explanation:

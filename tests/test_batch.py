@@ -217,3 +217,21 @@ _HALVES = st.integers(0, 10**6).map(lambda k: (k + 0.5) / 1e6)  # (as near a hal
 @example([0.5e-6, 0.9999995, 0.1234565, 0.885, 11 / 12])
 def test_scores_are_rounded_together_as_python_rounds_them(values: list[float]) -> None:
     assert _rounded(np, np.array(values, dtype=np.float64)).tolist() == [round(v, 6) for v in values]
+
+
+def test_a_match_is_a_frozen_value() -> None:
+    """`Match` sets its fields in its own ``__init__``: it stays frozen, equal by its compared fields
+    (not its explanation or notes), hashable, copied by `dataclasses.replace` and sent between
+    processes as before."""
+    import dataclasses
+    import pickle
+
+    m = Match("a", "A", "person", 0.9, "q", "A", lambda: None, notes=("n",))  # type: ignore[arg-type, return-value]
+    twin = Match("a", "A", "person", 0.9, "q", "A", print, False, (), ())  # type: ignore[arg-type]
+    assert m == twin and hash(m) == hash(twin) and m.notes == ("n",)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.score = 1.0  # type: ignore[misc]
+    other = dataclasses.replace(m, ambiguous=True, alternatives=(twin,))
+    assert other.ambiguous and other.alternatives == (twin,) and other.id == "a" and other != m
+    sent = pickle.loads(pickle.dumps(dataclasses.replace(m, explain=dict)))
+    assert sent == m and sent.notes == ("n",)

@@ -12,6 +12,7 @@ __all__ = ["DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "Resolver"]
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -415,7 +416,7 @@ class Resolver:
         import numpy as np
 
         owner = np.repeat(np.arange(len(keys)), [len(ids) for ids in found])
-        ids = np.fromiter((i for ids in found for i in ids), dtype=np.int64, count=len(owner))
+        ids = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=len(owner))
         batch = self.index.alias_columns(np, ids)
         entity, case, is_name = batch.entity, batch.case_sensitive, batch.is_name
         types = self._facts.types
@@ -440,8 +441,9 @@ class Resolver:
             score[rest] = value
             surface = np.array([" ".join(qk.surface) for qk in keys], dtype=object)
             written[rest] = process.cpdist(surface[owner[rest]].tolist(), alias_text, scorer=Indel.normalized_similarity, dtype=np.float64)
-            for k, bits, fam in zip(rest.tolist(), flags.tolist(), family.tolist(), strict=True):
-                detail[k] = (bits, fam) if bits else None
+            noted = np.flatnonzero(flags)  # (the others' detail stays None)
+            for k, bits, fam in zip(rest[noted].tolist(), flags[noted].tolist(), family[noted].tolist(), strict=True):
+                detail[k] = (bits, fam)
             fit[rest] = True
         # a query whose every pair was scored here is ranked here too; the others as `_ranked` ranks them
         rounded = _rounded(np, score)

@@ -380,17 +380,24 @@ def show(entity_id: str, as_json: bool, gazetteer: str | None, rules_dir: str | 
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @gazetteer_option
 def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
-    """Counts of entities, aliases and index entries, and the time to load and build.
+    """Counts of entities, aliases and index entries, the time to load and build, the peak resident
+    memory, and the size of an index file.
 
     \b
-    Example:
+    Examples:
       resolver gazetteer stats --gazetteer my-gazetteer/
+      resolver gazetteer stats --gazetteer cities.rindex
     """
     import time
+
+    from .compiled import is_index_file
+    from .importers import peak_rss_mb
 
     t0 = time.perf_counter()
     r = make_resolver(gazetteer, rules_dir)
     build = time.perf_counter() - t0
+    peak = peak_rss_mb()  # (before the counting below makes a record of every alias of a loaded index)
+    index_bytes = os.path.getsize(gazetteer) if gazetteer and is_index_file(gazetteer) else None
     kinds: dict[str, int] = {}
     case_sensitive = 0
     for rec in r.index.aliases:  # one pass: a loaded index makes each record on demand
@@ -412,6 +419,8 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
         "neighbour_keys": len(r.index.neighbours),
         "acronym_collisions": [str(p) for p in r.acronym_collisions],
         "load_and_build_seconds": round(build, 4),
+        "peak_rss_mb": round(peak, 1),
+        "index_file_mb": None if index_bytes is None else round(index_bytes / 1e6, 2),  # (None: not an index file)
     }
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -421,6 +430,8 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         elif isinstance(value, list):
             value = "; ".join(value) or "none"
+        elif value is None:
+            value = "none"
         click.echo(f"{key}: {value}")
 
 

@@ -208,9 +208,10 @@ def test_gazetteer_stats() -> None:
     assert figures["redirects"] == 5
     assert figures["entities_by_type"]["person"] > 0
     assert figures["searchable_forms"] >= figures["entities"]
+    assert figures["peak_rss_mb"] > 0 and figures["index_file_mb"] is None  # (the embedded gazetteer: no index file named)
     text = run("gazetteer", "stats")
     assert text.exit_code == 0
-    assert "entities: 176" in text.stdout.splitlines()
+    assert "entities: 176" in text.stdout.splitlines() and "index_file_mb: none" in text.stdout.splitlines()
 
 
 def test_gazetteer_stats_of_a_jsonl_gazetteer(tmp_path: Path) -> None:

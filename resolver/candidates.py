@@ -589,10 +589,7 @@ def _best_per_token(np: Any, items: Any, offsets: Any, pair_token: Any, pair_par
     row_token = np.repeat(pair_token, ends - starts)
     key = row_token << 32 | alias
     order = np.argsort(key, kind="stable")  # ... so that the first of an alias's rows has its best weight
-    key = key[order]
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    keep = order[first]
+    keep = order[_firsts(np, key[order])]
     at = np.searchsorted(row_token[keep], np.arange(tokens + 1))
     return alias[keep], np.repeat(weight, ends - starts)[keep], at.tolist()
 
@@ -731,9 +728,14 @@ def _sorted_distinct(np: Any, values: Any) -> Any:
     """The distinct ``values``, sorted: `numpy.unique` without its hashing, which takes twenty times
     as long on arrays of thousands (NumPy 2.4)."""
     values = np.sort(values)
+    return values[_firsts(np, values)]
+
+
+def _firsts(np: Any, values: Any) -> Any:
+    """True where a value differs from the one before it: the first of each run of equal values."""
     first = np.ones(len(values), dtype=bool)
     first[1:] = values[1:] != values[:-1]
-    return values[first]
+    return first
 
 
 def _ranges(np: Any, starts: Any, ends: Any) -> Any:

@@ -434,13 +434,14 @@ class Resolver:
         if len(rest):
             parts, as_written = batch.parts(rest.tolist())
             spelled_as, alias_text = _spelled_each(ids[rest].tolist(), as_written, parts)
-            asked = owner[rest].tolist()
+            of_query = owner[rest]
+            asked = of_query.tolist()
             value, flags, family = compare_many(
                 np, [keys[q].tokens for q in asked], parts, person[rest].tolist(),
                 [None if f < 0 else f for f in batch.family[rest].tolist()], spelled_as, [alts[q] for q in asked])  # fmt: skip
             score[rest] = value
             surface = np.array([" ".join(qk.surface) for qk in keys], dtype=object)
-            written[rest] = process.cpdist(surface[owner[rest]].tolist(), alias_text, scorer=Indel.normalized_similarity, dtype=np.float64)
+            written[rest] = process.cpdist(surface[of_query].tolist(), alias_text, scorer=Indel.normalized_similarity, dtype=np.float64)
             noted = np.flatnonzero(flags)  # (the others' detail stays None)
             for k, bits, fam in zip(rest[noted].tolist(), flags[noted].tolist(), family[noted].tolist(), strict=True):
                 detail[k] = (bits, fam)

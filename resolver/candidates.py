@@ -14,7 +14,7 @@ them, and only the best ``limit`` go on to scoring.
 
 from __future__ import annotations
 
-__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "CandidateIndex", "Tables", "strings_at"]
+__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "CandidateIndex", "Tables", "round_each", "strings_at"]
 
 from array import array
 from bisect import bisect_left
@@ -412,11 +412,9 @@ class CandidateIndex:
             turned = np.array([_turned(tokens) if len(tokens) > 1 else "" for tokens, _ in queries], dtype=object)
             likeness[several] = np.maximum(likeness[several], process.cpdist(
                 turned[pool_query[several]].tolist(), np.array(keys, dtype=object)[several].tolist(), scorer=OSA.normalized_similarity, dtype=np.float64))  # fmt: skip
-        counts, inverse = np.unique(pool_count, return_inverse=True)
-        rounded = np.array([round(c, 3) for c in counts.tolist()], dtype=np.float64)[inverse]
         out = [list(dict.fromkeys(e)) for e in plan.exact]
         # after each query's exact hits, its pool in that order, up to the limit
-        order = np.lexsort((pool_alias, -likeness, -rounded, pool_query))
+        order = np.lexsort((pool_alias, -likeness, -round_each(np, pool_count, 3), pool_query))
         owners, aliases = pool_query[order], pool_alias[order]
         exact = np.array([q << 32 | i for q, e in enumerate(out) for i in e], dtype=np.int64)
         if len(exact):
@@ -722,6 +720,17 @@ class _Arrays(NamedTuple):
             directory,
             shift,
         )
+
+
+def round_each(np: Any, values: Any, digits: int) -> Any:
+    """``round(v, digits)`` of each of ``values`` (an array), as Python rounds: by NumPy, which gives
+    Python's result unless ``v`` x 10 ** digits is within rounding error of a half (those few are
+    rounded by Python)."""
+    out = np.round(values, digits)
+    scaled = values * 10.0**digits
+    odd = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    out[odd] = [round(v, digits) for v in values[odd].tolist()]
+    return out
 
 
 def _sorted_distinct(np: Any, values: Any) -> Any:

@@ -21,7 +21,7 @@ from rapidfuzz.distance import Indel
 
 from . import gcpause
 from .aliases import Compiled, compile_gazetteer, country_words, is_case_sensitive
-from .candidates import AliasRecord, CandidateIndex, strings_at
+from .candidates import AliasRecord, CandidateIndex, round_each, strings_at
 from .compiled import compact, is_index_file, load_default, load_index, save_index
 from .errors import Problem, ResolverError
 from .gazetteer import Gazetteer, default_gazetteer_dir, gazetteer_from_records, load_gazetteer
@@ -74,16 +74,6 @@ def _spelled_each(
             done[n] = (spelled, " ".join(spelled or p))
     spelled_text = [done[n] for n in numbers]
     return [s for s, _ in spelled_text], [t for _, t in spelled_text]
-
-
-def _rounded(np: Any, values: Any) -> Any:
-    """``round(v, 6)`` of each value, as `_rank_alias` rounds: by NumPy, which gives Python's
-    result unless ``v`` x 1e6 is within rounding error of a half (those few are rounded by Python)."""
-    out = np.round(values, 6)
-    scaled = values * 1e6
-    odd = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
-    out[odd] = [round(v, 6) for v in values[odd].tolist()]
-    return out
 
 
 class Resolver:
@@ -447,7 +437,7 @@ class Resolver:
                 detail[k] = (bits, fam)
             fit[rest] = True
         # a query whose every pair was scored here is ranked here too; the others as `_ranked` ranks them
-        rounded = _rounded(np, score)
+        rounded = round_each(np, score, 6)  # (as `_rank_alias` rounds)
         out = self._ranked_on_arrays(np, len(keys), owner, ids, entity, score, rounded, written, is_name, detail,
                                      np.bincount(owner, ~fit, len(keys)) == 0)  # fmt: skip
         at = np.concatenate(([0], np.cumsum([len(f) for f in found]))).tolist()

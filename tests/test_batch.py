@@ -15,9 +15,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolver import Match, Resolver
+from resolver.candidates import round_each
 from resolver.columns import AliasColumns
 from resolver.model import EntityFacts
-from resolver.resolver import _as_spelled, _rounded
+from resolver.resolver import _as_spelled
 from resolver.scoring import _by_parts, compare, compare_many, notes_of, token_similarities, token_similarity
 
 
@@ -211,12 +212,20 @@ def test_many_names_over_the_default_gazetteer_resolve_as_one_by_one(resolver: R
 
 
 _HALVES = st.integers(0, 10**6).map(lambda k: (k + 0.5) / 1e6)  # (as near a half-way point as floats get)
+_COUNT_HALVES = st.integers(0, 10**4).map(lambda k: (k + 0.5) / 1e3)  # (of the pool counts, rounded to 3 digits)
+_COUNTS = st.lists(st.sampled_from([1.0, 0.9, 0.0]) | st.floats(0, 0.9), min_size=1, max_size=5).map(sum)  # (sums of part weights)
 
 
 @given(st.lists(st.one_of(st.floats(0, 1), _HALVES), max_size=40))
 @example([0.5e-6, 0.9999995, 0.1234565, 0.885, 11 / 12])
 def test_scores_are_rounded_together_as_python_rounds_them(values: list[float]) -> None:
-    assert _rounded(np, np.array(values, dtype=np.float64)).tolist() == [round(v, 6) for v in values]
+    assert round_each(np, np.array(values, dtype=np.float64), 6).tolist() == [round(v, 6) for v in values]
+
+
+@given(st.lists(st.one_of(st.floats(0, 10), _COUNT_HALVES, _COUNTS), max_size=40))
+@example([0.0005, 1.8845, 2.0005, 0.9 * 0.8125 + 1.0, 9.9995])
+def test_pool_counts_are_rounded_together_as_python_rounds_them(values: list[float]) -> None:
+    assert round_each(np, np.array(values, dtype=np.float64), 3).tolist() == [round(v, 3) for v in values]
 
 
 def test_a_match_is_a_frozen_value() -> None:

@@ -633,25 +633,34 @@ def _near_many(np: Any, parts: list[str], pair_token: Any, plan: _Plan) -> tuple
     letter more that lose one to become it; a word of 4 to 40 letters finds the parts one deletion
     away, Indel distance 1, the parts of its length that lose one letter each to become the same,
     distance 2, and the parts of its Metaphone code unless that code was left out), and the better
-    OSA likeness of the part to either; the distances computed in C."""
+    OSA likeness of the part to either; the distances computed in C.
+
+    The Indel distance is told from the OSA distance (which the likeness gives) and the lengths: it
+    is at least the OSA distance, and one OSA edit is one Indel edit between lengths one apart (a
+    letter more or less) and two between equal lengths (a letter changed, or two swapped). So only
+    the pairs of equal length two OSA edits apart need their Indel distance (a letter moved, 2)."""
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     part_array = np.array(parts, dtype=object)
     near = np.zeros(len(parts), dtype=bool)
     likeness = np.zeros(len(parts), dtype=np.float64)
     spelled = np.array([w[0] != w[1] for w in plan.words], dtype=bool)
     for column in (0, 1):
-        pick = slice(None) if column == 0 else np.flatnonzero(spelled[pair_token])
+        pick = np.arange(len(parts)) if column == 0 else np.flatnonzero(spelled[pair_token])
         token = pair_token[pick]
         if not len(token):
             continue
         word_array = np.array([w[column] for w in plan.words], dtype=object)
-        chosen, words = part_array[pick].tolist(), word_array[token].tolist()
+        chosen, words = part_array[pick], word_array[token]
         size = np.fromiter(map(len, word_array), dtype=np.int64, count=len(word_array))[token]
         fuzzy, three = (size >= _MIN_FUZZY) & (size <= _MAX_FUZZY), (size >= _MIN_NEAR) & (size < _MIN_FUZZY)
         extra = lengths[pick] - size  # letters more than the word
-        distance = process.cpdist(chosen, words, scorer=Indel.distance, dtype=np.int64, score_cutoff=3)
-        near[pick] |= (distance == 0) | (fuzzy & (distance <= np.where(extra == 0, 2, 1))) | (three & (distance == 1) & (extra == 1))
-        likeness[pick] = np.maximum(likeness[pick], process.cpdist(chosen, words, scorer=OSA.normalized_similarity, dtype=np.float64))
+        alike = process.cpdist(chosen.tolist(), words.tolist(), scorer=OSA.normalized_similarity, dtype=np.float64)
+        edits = np.rint((1.0 - alike) * np.maximum(lengths[pick], size)).astype(np.int64)  # (OSA: 1 - edits / longer)
+        near[pick] |= (edits == 0) | ((edits == 1) & (fuzzy | (three & (extra == 1))))
+        moved = np.flatnonzero(fuzzy & (extra == 0) & (edits == 2))
+        if len(moved):
+            near[pick[moved]] |= process.cpdist(chosen[moved].tolist(), words[moved].tolist(), scorer=Indel.distance, dtype=np.int64, score_cutoff=3) <= 2
+        likeness[pick] = np.maximum(likeness[pick], alike)
     rest = np.flatnonzero(~near & (lengths >= _MIN_FUZZY))  # these may sound alike
     codes, tokens = plan.codes, pair_token[rest].tolist()
     near[rest] = [bool(code) and code in codes[t] for t, code in zip(tokens, map(metaphone_code, part_array[rest].tolist()), strict=True)]

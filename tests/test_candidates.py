@@ -68,6 +68,22 @@ def test_a_word_finds_the_parts_one_edit_away(parts: list[str], word: str, large
         assert set(_index(parts, large).near_parts(word, three_letters=False)) == {word} & set(parts)
 
 
+@given(st.lists(_WORDS, min_size=1, max_size=30, unique=True), _WORDS, _WORDS | st.none())
+@example(["abcde", "bcdea", "abdce", "abxde", "abcd", "abcdef", "xbcde"], "abcde", None)
+@example(["aabb", "abba", "abab", "bbaa"], "abba", "aabb")
+@example(["reid", "red", "rod", "ready", "re"], "red", None)
+@example(["reid", "red", "rod", "ready", "re"], "red", "reed")
+def test_many_words_find_on_arrays_the_parts_each_finds_alone(parts: list[str], word: str, spelled: str | None) -> None:
+    """`lookup_many` tells the parts near a word by distances computed for all pairs at once (the
+    Indel distance told from the OSA distance where it can be): it proposes what `lookup` proposes
+    through the dicts of a small table, where each part is checked against each form that found it."""
+    small, large = _index(parts, False), _index(parts, True)
+    alt = None if spelled is None else (spelled,)
+    expected = small.lookup((word,), 100, alt)
+    assert large.lookup_many([((word,), alt)], 100) == [expected]
+    assert set(expected) >= {i for i, p in enumerate(parts) if p == word or (len(word) >= 4 and _one_edit(word, p))}
+
+
 @pytest.fixture(scope="module")
 def namesakes() -> Resolver:
     """Persons who share a given name, and one with a family name of four letters."""

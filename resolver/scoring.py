@@ -101,17 +101,16 @@ def token_similarities(np: Any, a: list[str], b: list[str]) -> Any:
     computed in C at once: for scoring many one-word names together."""
     from rapidfuzz import process
 
-    sim = process.cpdist(a, b, scorer=OSA.normalized_similarity, dtype=np.float64)
-    a_arr, b_arr = np.array(a, dtype=object), np.array(b, dtype=object)
+    sim = process.cpdist(a, b, scorer=OSA.normalized_similarity, dtype=np.float64)  # (1 for equal parts alone)
     len_a = np.fromiter(map(len, a), dtype=np.int64, count=len(a))
     len_b = np.fromiter(map(len, b), dtype=np.int64, count=len(b))
     first = process.cpdist(a, b, scorer=Prefix.similarity, dtype=np.int64) > 0  # the same first letter
     initial = (len_a == 1) | (len_b == 1)
-    sim = np.where(initial, np.where(first, 0.9, 0.0), sim)
+    sim = np.where(initial, np.where(first, np.where(len_a == len_b, 1.0, 0.9), 0.0), sim)  # (an initial equal to an initial: 1)
     sounds = np.flatnonzero(~initial & (sim < _SOUND_CAP) & (len_a >= 3) & (len_b >= 3) & first)
     alike = np.array([_metaphone(a[i]) == _metaphone(b[i]) for i in sounds.tolist()], dtype=bool)
     sim[sounds[alike]] = np.minimum(_SOUND_CAP, sim[sounds[alike]] + _SOUND_BONUS)
-    return np.where(a_arr == b_arr, 1.0, sim)
+    return sim
 
 
 def clear_caches() -> None:

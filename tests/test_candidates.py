@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resolver import Resolver
-from resolver.candidates import AliasRecord, CandidateIndex, _Arrays
+from resolver.candidates import AliasRecord, CandidateIndex, _Arrays, _ranges
 from resolver.scoring import metaphone_code
 
 _WORDS = st.text(alphabet="abeilnorst", min_size=1, max_size=7)
@@ -120,3 +120,19 @@ def test_the_directory_finds_where_each_hash_starts_and_ends(keys: list[tuple[in
     lo, hi = arrays.bounds(np, asked)
     assert lo.tolist() == np.searchsorted(table, asked).tolist()
     assert hi.tolist() == np.searchsorted(table, asked | np.uint64(0xFFFFFFFF), side="right").tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 5) | st.integers(0, 300)), max_size=60))
+@example([])
+@example([(5, 0), (7, 0)])
+@example([(0, 3), (10, 0), (2, 2), (2, 1), (100, 0)])
+def test_ranges_are_the_positions_of_each_range_in_turn(ranges: list[tuple[int, int]]) -> None:
+    """`_ranges` (how the look-ups gather the postings, keys and bytes of many ranges at once) gives
+    each range's positions in turn; empty ranges give none."""
+    import numpy as np
+
+    starts = np.array([s for s, _ in ranges], dtype=np.int64)
+    ends = starts + np.array([n for _, n in ranges], dtype=np.int64)
+    got = _ranges(np, starts, ends)
+    assert got.dtype == np.int64
+    assert got.tolist() == [p for s, n in ranges for p in range(s, s + n)]

@@ -40,9 +40,23 @@ def gazetteer_option(f: F) -> F:
     )(f)
 
 
+def warn_if_stale(gazetteer: str | None) -> None:
+    """A warning on stderr when ``gazetteer`` is an index whose source changed since it was built
+    (see `resolver.importers.stale_warning`); the index is used all the same."""
+    from .compiled import is_index_file
+
+    if gazetteer and is_index_file(gazetteer):
+        from .importers import stale_warning
+
+        warning = stale_warning(gazetteer)
+        if warning is not None:
+            click.echo(f"resolver: warning: {warning}", err=True)
+
+
 def make_resolver(gazetteer: str | None, rules_dir: str | None = None, **options: Any) -> Resolver:
     from .resolver import Resolver  # not through .documents: its process pool costs start-up time
 
+    warn_if_stale(gazetteer)
     if gazetteer:
         return Resolver.from_path(gazetteer, rules_dir=rules_dir, **options)
     return Resolver(rules_dir=rules_dir, **options)
@@ -647,6 +661,7 @@ def annotate(
         _check_stdout(sources)
     if output is not None and not force and os.path.lexists(output):
         raise InputError("already exists (use --force to overwrite it)", output)
+    warn_if_stale(gazetteer)
     spec = ResolverSpec(gazetteer, rules_dir)
     resolver = spec.build()  # a gazetteer error stops here, before any work, with exit code 2
     color = fmt == "inline" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -764,6 +779,7 @@ def normalize(
             raise InputError("already exists (use --force to overwrite it)", output)
     if to_folder and output is not None and os.path.exists(output) and not os.path.isdir(output):
         raise click.UsageError(f"-o {output} is a file: several inputs need a folder")
+    warn_if_stale(gazetteer)
     spec = ResolverSpec(gazetteer, rules_dir)
     resolver = spec.build()
     claimed: dict[str, str] = {}
@@ -859,6 +875,7 @@ def eval_(
     from .textio import read_text
 
     gold, docs = read_gold(read_text(gold_file), label=gold_file)
+    warn_if_stale(gazetteer)
     spec = ResolverSpec(gazetteer, rules_dir)
     resolver = spec.build()
     known = sorted({e.type for e in resolver.entities})

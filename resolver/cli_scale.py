@@ -81,7 +81,8 @@ def build(source: str, index: str, rules_dir: str | None) -> None:
     "--source", type=click.Path(), help="The gazetteer the index is built from (default: the path it records)."
 )
 @click.option(
-    "--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of extra rule tables it was built with."
+    "--rules", "rules_dir", type=click.Path(file_okay=False),
+    help="Folder of extra rule tables it was built with (default: the folder it records).",
 )
 @click.option("--rebuild", is_flag=True, help="Rebuild the index if it is stale (or missing, with --source).")
 def check_index(index: str, source: str | None, rules_dir: str | None, rebuild: bool) -> None:
@@ -110,4 +111,4 @@ def check_index(index: str, source: str | None, rules_dir: str | None, rebuild: 
     if not rebuild:
         sys.exit(EXIT_PARTIAL)
     assert status.source is not None
-    click.echo(build_index(status.source, index, rules_dir=rules_dir).summary(), err=True)
+    click.echo(build_index(status.source, index, rules_dir=status.rules).summary(), err=True)

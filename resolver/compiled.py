@@ -214,8 +214,12 @@ def _padding(size: int) -> bytes:
     return b"\0" * (-size % _ALIGN)
 
 
-def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "") -> None:
-    """Write ``compiled`` as an index file, atomically (a temporary file in the same folder, then rename)."""
+def save_index(
+    compiled: Compiled, path: str | Path, *, source_checksum: str = "", source_stamp: str = "", source_rules: str = ""
+) -> None:
+    """Write ``compiled`` as an index file, atomically (a temporary file in the same folder, then rename).
+    ``source_checksum``, ``source_stamp`` and ``source_rules`` (see `resolver.importers.build_index`)
+    go in its header."""
     try:
         meta, columns = _sections(compiled)
     except OverflowError:
@@ -242,6 +246,8 @@ def save_index(compiled: Compiled, path: str | Path, *, source_checksum: str = "
         "format_version": FORMAT_VERSION,
         "resolver_version": _version(),
         "source_checksum": source_checksum,
+        "source_stamp": source_stamp,
+        "source_rules": source_rules,
         "payload_sha256": digest.hexdigest(),
         "payload_bytes": size,
         "entities": len(compiled.gazetteer.entities),
@@ -513,11 +519,12 @@ def source_checksum(*folders: Any) -> str:
     return h.hexdigest()
 
 
-def _stat_key(*folders: Path) -> str:
-    """A cheap key for the cache of the embedded gazetteer: the version, and the name, size and
-    modification time of every code and data file (a start-up reads no file to check freshness)."""
+def stat_key(*folders: Any, files: Iterable[Path] = ()) -> str:
+    """A cheap key of what an index is made from: the version, and the name, size and modification
+    time of every code file, every data file under ``folders`` and ``files`` (no file is read: the
+    cache of the embedded gazetteer is checked so at start-up, a built index's source so on use)."""
     h = hashlib.sha256(_version().encode())
-    for f in [*sorted(_PACKAGE.glob("*.py")), *(p for folder in folders for p in _files(folder))]:
+    for f in [*sorted(_PACKAGE.glob("*.py")), *(p for folder in folders for p in _files(folder)), *files]:
         st = f.stat()
         h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
@@ -535,7 +542,7 @@ def load_default() -> Compiled:
     """The embedded gazetteer with the built-in rules, from the cache when its checksum is current."""
     gaz_dir = default_gazetteer_dir()
     cache = _cache_dir()
-    key = _stat_key(Path(str(gaz_dir)), RULES_DIR)
+    key = stat_key(Path(str(gaz_dir)), RULES_DIR)
     target = cache / f"default-{key[:24]}.rindex" if cache else None
     if target is not None and target.is_file():
         try:

@@ -570,21 +570,34 @@ def _source_files(path: Path) -> list[tuple[str, Path]]:
     raise ImporterError(f"{path}: no such file or folder")
 
 
-def gazetteer_checksum(source: str | Path, rules_dir: str | Path | None = None) -> str:
-    """SHA-256 over what an index is built from: the resolver's version and code, the built-in rule tables,
-    the extra rules of ``rules_dir`` and the names and bytes of the gazetteer's files."""
+def _rule_folders(rules_dir: str | Path | None) -> list[Any]:
+    """The built-in rule tables, and the extra rules of ``rules_dir``."""
     from importlib import resources
-
-    from .compiled import source_checksum
 
     folders: list[Any] = [resources.files("resolver") / "data" / "rules"]
     if rules_dir is not None:
-        folders.append(Path(rules_dir))
-    h = hashlib.sha256(source_checksum(*folders).encode())
+        folders.append(Path(rules_dir).resolve())  # (stamped by full paths)
+    return folders
+
+
+def gazetteer_checksum(source: str | Path, rules_dir: str | Path | None = None) -> str:
+    """SHA-256 over what an index is built from: the resolver's version and code, the built-in rule tables,
+    the extra rules of ``rules_dir`` and the names and bytes of the gazetteer's files."""
+    from .compiled import source_checksum
+
+    h = hashlib.sha256(source_checksum(*_rule_folders(rules_dir)).encode())
     for name, p in _source_files(Path(source)):
         h.update(name.encode() + b"\0")
         h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def source_stamp(source: str | Path, rules_dir: str | Path | None = None) -> str:
+    """A cheap stamp of the same files as :func:`gazetteer_checksum`: their names, sizes and modification
+    times, not their bytes (a source of gigabytes is stamped in a few system calls)."""
+    from .compiled import stat_key
+
+    return stat_key(*_rule_folders(rules_dir), files=[p for _, p in _source_files(Path(source).resolve())])  # (by full paths)
 
 
 @dataclass(frozen=True)
@@ -619,7 +632,8 @@ def build_index(source: str | Path, index: str | Path, *, rules_dir: str | Path 
     """Compile the gazetteer at ``source`` (folder, JSON Lines, JSON, TOML) into the index file ``index``.
 
     The header records :func:`gazetteer_checksum` of the sources, so :func:`index_status` can tell
-    when the index is stale. Written atomically.
+    when the index is stale, and their :func:`source_stamp` and the extra rules' folder, so
+    :func:`stale_warning` can tell cheaply that nothing changed. Written atomically.
     """
     from .compiled import save_index
     from .resolver import Resolver
@@ -629,11 +643,13 @@ def build_index(source: str | Path, index: str | Path, *, rules_dir: str | Path 
         raise ImporterError(f"{source}: no such file or folder")
     if Path(index).resolve() == src.resolve():
         raise ImporterError(f"{index}: is the source; write the index to another file")
-    checksum = gazetteer_checksum(src, rules_dir)  # before loading: a file changed meanwhile looks stale, never fresh
+    stamp = source_stamp(src, rules_dir)  # (both before loading: a file changed meanwhile looks stale, never fresh)
+    checksum = gazetteer_checksum(src, rules_dir)
     t0 = time.perf_counter()
     options: dict[str, Any] = {"rules_dir": rules_dir} if rules_dir is not None else {}
     r = Resolver.from_path(src.resolve(), **options)
-    save_index(r.compiled, index, source_checksum=checksum)
+    rules = "" if rules_dir is None else str(Path(rules_dir).resolve())
+    save_index(r.compiled, index, source_checksum=checksum, source_stamp=stamp, source_rules=rules)
     seconds = time.perf_counter() - t0
     return IndexBuild(str(index), str(source), len(r.entities), len(r.index.aliases), Path(index).stat().st_size,
                       seconds, peak_rss_mb(), checksum)  # fmt: skip
@@ -649,6 +665,7 @@ class IndexStatus:
     reason: str
     recorded: str
     current: str | None
+    rules: str | None = None  # the folder of extra rules it was checked with
 
     def summary(self) -> str:
         return f"{self.index}: {self.reason}"
@@ -666,23 +683,57 @@ def index_status(
 ) -> IndexStatus:
     """Compare the source checksum in ``index``'s header with the checksum of ``source`` now.
 
-    ``source`` defaults to the path recorded in the index. Raises :class:`GazetteerError` when the
-    index cannot be read, :class:`ImporterError` when the source is gone.
+    ``source`` defaults to the path recorded in the index, ``rules_dir`` to the folder of extra rules
+    it records (built with `build_index`). Raises :class:`GazetteerError` when the index cannot be
+    read, :class:`ImporterError` when the source is gone.
     """
     from .compiled import read_header
 
     header = read_header(index)
     recorded = str(header.get("source_checksum") or "")
+    if rules_dir is None and isinstance(header.get("source_rules"), str):
+        rules_dir = header["source_rules"] or None
+    rules = None if rules_dir is None else str(rules_dir)
     src = str(source) if source is not None else recorded_source(index)
     if src is None:
         raise ImporterError(f"{index}: records no source; give it with --source")
     if not Path(src).exists():
         raise ImporterError(f"{src}: no such file or folder (the source of {index})")
+    if rules is not None and not Path(rules).is_dir():
+        raise ImporterError(f"{rules}: no such folder (the extra rules of {index})")
     current = gazetteer_checksum(src, rules_dir)
     if not recorded:
         return IndexStatus(str(index), src, False, "no source checksum recorded (not built by 'resolver gazetteer "
-                           "build'): cannot tell if it is stale", recorded, current)  # fmt: skip
+                           "build'): cannot tell if it is stale", recorded, current, rules)  # fmt: skip
     if recorded == current:
-        return IndexStatus(str(index), src, True, f"up to date with {src}", recorded, current)
+        return IndexStatus(str(index), src, True, f"up to date with {src}", recorded, current, rules)
     return IndexStatus(str(index), src, False, f"stale: {src}, the rules or the resolver changed since it was built",
-                       recorded, current)  # fmt: skip
+                       recorded, current, rules)  # fmt: skip
+
+
+def stale_warning(index: str | Path) -> str | None:
+    """Why the index file ``index`` is stale, for a tool about to use it (the command line warns); None
+    when it is up to date, or when that cannot be told: it records no source stamp (an index saved
+    with `Resolver.save_index`, or built before stamps), its source or extra rules are gone (an
+    index shared without them) or cannot be read. The source is read only when its stamp (or the
+    resolver's, or the rules') differs from the one recorded: a file touched but not changed is not
+    stale."""
+    from .compiled import read_header
+
+    try:
+        header = read_header(index)
+        recorded, rules = header.get("source_stamp"), header.get("source_rules")
+        source = recorded_source(index)
+        if not isinstance(recorded, str) or not recorded or source is None or not Path(source).exists():
+            return None
+        rules_dir = rules if isinstance(rules, str) and rules else None
+        if rules_dir is not None and not Path(rules_dir).is_dir():
+            return None
+        if source_stamp(source, rules_dir) == recorded:
+            return None
+        status = index_status(index, source)
+    except (OSError, GazetteerError, ImporterError):
+        return None
+    if status.fresh:
+        return None
+    return f"{status.summary()}; rebuild it with 'resolver gazetteer check-index {index} --rebuild'"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -114,6 +115,69 @@ def test_check_index_fresh_stale_and_rebuilt(here: Path) -> None:
     assert res.exit_code == 0 and res.stderr.startswith("g.rindex: 3 entities")
     assert run("gazetteer", "check-index", "g.rindex", "--source", "g.jsonl").exit_code == 0
     assert Resolver.from_path("g.rindex").resolve("Panjsher") is not None
+
+
+def test_a_command_on_a_stale_index_warns_and_goes_on(here: Path) -> None:
+    """A command given an index checks its source's stamp (names, sizes and times of the files): when
+    the source changed since the build it warns on stderr and answers from the index as it is; a
+    source touched but not changed, or gone (an index shared without it), gives no warning."""
+    Path("g.jsonl").write_text(JSONL, encoding="utf-8")
+    assert run("gazetteer", "build", "g.jsonl", "-o", "g.rindex").exit_code == 0
+    res = run("resolve", "-g", "g.rindex", "Panjsher")
+    assert res.exit_code == 0 and res.stderr == ""
+    later = Path("g.jsonl").stat().st_mtime + 60
+    os.utime("g.jsonl", (later, later))  # the same bytes, a newer time: read again, found the same
+    assert run("resolve", "-g", "g.rindex", "Panjsher").stderr == ""
+    with Path("g.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "panjshir", "type": "location", "name": "Panjshir"}\n')
+    res = run("resolve", "-g", "g.rindex", "--json", "Panjsher")
+    assert res.exit_code == 0
+    assert res.stderr == (f"resolver: warning: g.rindex: stale: {here / 'g.jsonl'}, the rules or the resolver changed "
+                          "since it was built; rebuild it with 'resolver gazetteer check-index g.rindex --rebuild'\n")  # fmt: skip
+    assert json.loads(res.stdout)["id"] is None  # (the index as built)
+    Path("news.txt").write_text("Massoud fought in Panjshir.\n", encoding="utf-8")
+    res = run("annotate", "-g", "g.rindex", "news.txt")
+    assert res.exit_code == 0 and res.stderr.startswith("resolver: warning: g.rindex: stale: ")
+    assert run("gazetteer", "check-index", "g.rindex", "--rebuild").exit_code == 0
+    res = run("resolve", "-g", "g.rindex", "--json", "Panjsher")
+    assert res.stderr == "" and json.loads(res.stdout)["id"] == "panjshir"
+    with Path("g.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "kabul", "type": "location", "name": "Kabul"}\n')
+    Path("g.jsonl").rename("elsewhere.jsonl")
+    assert run("resolve", "-g", "g.rindex", "Kabul").stderr == ""
+
+
+@pytest.mark.parametrize("rules", [False, True])
+def test_an_unchanged_source_is_not_read_to_tell_it_is_unchanged(here: Path, monkeypatch: pytest.MonkeyPatch, rules: bool) -> None:
+    """Its stamp tells (a source of gigabytes would take seconds to hash at every command)."""
+    Path("g.jsonl").write_text(JSONL, encoding="utf-8")
+    Path("rules").mkdir()
+    Path("rules/titles.toml").write_text('[[group]]\nkind = "address"\nforms = ["Comrade"]\n', encoding="utf-8")
+    assert run("gazetteer", "build", "g.jsonl", "-o", "g.rindex", *(["--rules", "rules"] if rules else [])).exit_code == 0
+
+    def unread(*args: object, **kwargs: object) -> str:
+        raise AssertionError("the source was read")
+
+    monkeypatch.setattr("resolver.importers.gazetteer_checksum", unread)
+    res = run("resolve", "-g", "g.rindex", "Panjsher")
+    assert res.exit_code == 0 and res.stderr == ""
+
+
+def test_an_index_is_checked_and_rebuilt_with_the_extra_rules_it_was_built_with(here: Path) -> None:
+    Path("g.jsonl").write_text(JSONL, encoding="utf-8")
+    Path("rules").mkdir()
+    Path("rules/titles.toml").write_text('[[group]]\nkind = "address"\nforms = ["Comrade"]\n', encoding="utf-8")
+    assert run("gazetteer", "build", "g.jsonl", "-o", "g.rindex", "--rules", "rules").exit_code == 0
+    assert read_header("g.rindex")["source_rules"] == str(here / "rules")
+    res = run("gazetteer", "check-index", "g.rindex")  # (no --rules: the folder it records)
+    assert res.exit_code == 0 and "up to date" in res.stdout
+    assert run("resolve", "-g", "g.rindex", "Comrade Ahmad Shah Massoud").stderr == ""
+    Path("rules/titles.toml").write_text('[[group]]\nkind = "address"\nforms = ["Comrade", "Citizen"]\n', encoding="utf-8")
+    assert "warning: g.rindex: stale" in run("resolve", "-g", "g.rindex", "Citizen Ahmad Shah Massoud").stderr
+    assert run("gazetteer", "check-index", "g.rindex", "--rebuild").exit_code == 0
+    m = Resolver.from_path("g.rindex").resolve("Citizen Ahmad Shah Massoud")
+    assert m is not None and m.score == 1.0, m  # rebuilt with the rules, the title stripped
+    assert run("gazetteer", "check-index", "g.rindex").exit_code == 0
 
 
 def test_check_index_without_a_recorded_checksum_is_not_fresh(here: Path) -> None:

@@ -60,11 +60,13 @@ def import_(source: str, fmt: str, output: str, alias_sep: str, force: bool) -> 
     "-o", "--output", "index", required=True, type=click.Path(dir_okay=False), help="The index file to write."
 )
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of extra rule tables.")
-def build(source: str, index: str, rules_dir: str | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite INDEX even if it is not an index file.")
+def build(source: str, index: str, rules_dir: str | None, force: bool) -> None:
     """Compile the gazetteer SRC (folder, JSON Lines or JSON) into the index file INDEX.
 
     The index loads faster than its source (use it with --gazetteer INDEX or Resolver.from_path)
-    and records the checksum of its sources, for 'resolver gazetteer check-index'.
+    and records the checksum of its sources, for 'resolver gazetteer check-index'. An index
+    already at INDEX is replaced (atomically); any other file is left alone unless --force.
 
     \b
     Example:
@@ -72,7 +74,7 @@ def build(source: str, index: str, rules_dir: str | None) -> None:
     """
     from .importers import build_index
 
-    click.echo(build_index(source, index, rules_dir=rules_dir).summary(), err=True)
+    click.echo(build_index(source, index, rules_dir=rules_dir, force=force).summary(), err=True)
 
 
 @gazetteer.command("check-index")

@@ -628,14 +628,17 @@ def peak_rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def build_index(source: str | Path, index: str | Path, *, rules_dir: str | Path | None = None) -> IndexBuild:
+def build_index(
+    source: str | Path, index: str | Path, *, rules_dir: str | Path | None = None, force: bool = False
+) -> IndexBuild:
     """Compile the gazetteer at ``source`` (folder, JSON Lines, JSON, TOML) into the index file ``index``.
 
     The header records :func:`gazetteer_checksum` of the sources, so :func:`index_status` can tell
     when the index is stale, and their :func:`source_stamp` and the extra rules' folder, so
-    :func:`stale_warning` can tell cheaply that nothing changed. Written atomically.
+    :func:`stale_warning` can tell cheaply that nothing changed. Written atomically. An index file
+    already at ``index`` is replaced (a rebuild); any other file only with ``force``.
     """
-    from .compiled import save_index
+    from .compiled import is_index_file, save_index
     from .resolver import Resolver
 
     src = Path(source)
@@ -643,6 +646,8 @@ def build_index(source: str | Path, index: str | Path, *, rules_dir: str | Path 
         raise ImporterError(f"{source}: no such file or folder")
     if Path(index).resolve() == src.resolve():
         raise ImporterError(f"{index}: is the source; write the index to another file")
+    if not force and Path(index).exists() and not is_index_file(index):
+        raise ImporterError(f"{index}: already exists and is not an index (use --force to overwrite it)")
     stamp = source_stamp(src, rules_dir)  # (both before loading: a file changed meanwhile looks stale, never fresh)
     checksum = gazetteer_checksum(src, rules_dir)
     t0 = time.perf_counter()

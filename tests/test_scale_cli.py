@@ -102,6 +102,21 @@ def test_build_writes_an_index_with_the_source_checksum(here: Path) -> None:
         assert (a and (a.id, a.score)) == (b and (b.id, b.score)), name
 
 
+def test_build_replaces_an_index_and_no_other_file_unless_forced(here: Path) -> None:
+    Path("g.jsonl").write_text(JSONL, encoding="utf-8")
+    Path("other.jsonl").write_text("precious\n", encoding="utf-8")
+    res = run("gazetteer", "build", "g.jsonl", "-o", "other.jsonl")
+    assert res.exit_code == 2
+    assert res.stderr == "resolver: error: other.jsonl: already exists and is not an index (use --force to overwrite it)\n"
+    assert Path("other.jsonl").read_text(encoding="utf-8") == "precious\n"
+    assert run("gazetteer", "build", "g.jsonl", "-o", "other.jsonl", "--force").exit_code == 0
+    assert read_header("other.jsonl")["entities"] == 2
+    with Path("g.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "panjshir", "type": "location", "name": "Panjshir"}\n')
+    assert run("gazetteer", "build", "g.jsonl", "-o", "other.jsonl").exit_code == 0  # (an index: rebuilt)
+    assert read_header("other.jsonl")["entities"] == 3
+
+
 def test_check_index_fresh_stale_and_rebuilt(here: Path) -> None:
     Path("g.jsonl").write_text(JSONL, encoding="utf-8")
     assert run("gazetteer", "build", "g.jsonl", "-o", "g.rindex").exit_code == 0

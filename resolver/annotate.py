@@ -324,6 +324,8 @@ class Annotator:
         folded: dict[str, set[int]] = {}
         cased: dict[str, set[int]] = {}
         for a_idx, rec in enumerate(resolver.index.aliases):
+            if _LETTER.search(rec.text) is None:
+                continue  # "14", a district's number in GeoNames: a number in running text names nothing
             target = cased if rec.case_sensitive else folded
             variants = resolver.entities[rec.entity].type != "location"  # name-part classes are for people and bodies
             for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive, variants=variants):

@@ -552,3 +552,16 @@ def test_short_acronyms_in_capitals_still_match(resolver: Resolver) -> None:
     found = [(m.text, m.id) for m in resolver.annotate("The DIA, the ISI and RIA Novosti met. Nato allies agreed.")]
     assert found == [("DIA", "dia"), ("ISI", "isi"), ("RIA Novosti", "ria-novosti"), ("Nato", "nato")]
     assert ("ISI", "isi") in [(m.text, m.id) for m in resolver.annotate("FAIZ HAMEED TO LEAD ISI")]
+
+
+def test_a_number_is_no_name_in_running_text() -> None:
+    """GeoNames gives some districts their numbers as alternate names ("14" for Taka-Töölö): in a text
+    a number names nothing, though the name list still resolves it."""
+    r = Resolver.from_records([
+        {"id": "taka-toolo", "type": "location", "name": "Taka-Töölö", "aliases": ["14", "Tölö"]},
+        {"id": "mi6", "type": "organization", "name": "Secret Intelligence Service", "aliases": ["MI6"]},
+    ])  # fmt: skip
+    found = [(m.text, m.id) for m in r.annotate("On 14 May, 14 people met MI6 officers in Taka-Töölö.")]
+    assert found == [("MI6", "mi6"), ("Taka-Töölö", "taka-toolo")]
+    m = r.resolve("14")
+    assert m is not None and m.id == "taka-toolo"

@@ -323,9 +323,14 @@ class Annotator:
         # short and common-word aliases ("IS", "Dawn", "The Nation") scanned in the text as written
         folded: dict[str, set[int]] = {}
         cased: dict[str, set[int]] = {}
+        function_words = self.normalizer.acronym_skip_words
         for a_idx, rec in enumerate(resolver.index.aliases):
             if _LETTER.search(rec.text) is None:
                 continue  # "14", a district's number in GeoNames: a number in running text names nothing
+            if rec.case_sensitive and (rec.text.islower() or (rec.text.lower() in function_words and not rec.text.isupper())):
+                # a short or common word written in lower case ("as", "by": GeoNames alternate names), or
+                # a function word with a capital ("In", a city's): in running text, the word itself
+                continue
             target = cased if rec.case_sensitive else folded
             variants = resolver.entities[rec.entity].type != "location"  # name-part classes are for people and bodies
             for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive, variants=variants):

@@ -565,3 +565,17 @@ def test_a_number_is_no_name_in_running_text() -> None:
     assert found == [("MI6", "mi6"), ("Taka-Töölö", "taka-toolo")]
     m = r.resolve("14")
     assert m is not None and m.id == "taka-toolo"
+
+
+def test_a_lower_case_word_or_a_function_word_is_no_name_in_running_text() -> None:
+    """GeoNames writes some alternate names in lower case ("as" for Asse, "by" for Bex) and has a
+    city called "In": in running text those are the words; written otherwise, the places are found."""
+    r = Resolver.from_records([
+        {"id": "asse", "type": "location", "name": "Asse", "aliases": ["as"]},
+        {"id": "bex", "type": "location", "name": "Bex", "aliases": ["by"]},
+        {"id": "in-buri", "type": "location", "name": "In Buri", "aliases": ["In"]},
+        {"id": "islamic-state", "type": "organization", "name": "Islamic State", "aliases": ["IS"]},
+    ])  # fmt: skip
+    text = "In the end, as planned, IS fighters went by train to Asse, Bex and In Buri."
+    assert [(m.text, m.id) for m in r.annotate(text)] == [
+        ("IS", "islamic-state"), ("Asse", "asse"), ("Bex", "bex"), ("In Buri", "in-buri")]  # fmt: skip

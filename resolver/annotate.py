@@ -691,8 +691,8 @@ class Annotator:
         if covered.overlaps(s, e) or not _boundary(text, s, e):
             return None
         surface = text[s:e]
-        if one_word and not self._may_name_alone(surface, after_title):
-            return None
+        if one_word and (surface.lower() in self._connectives or not self._may_name_alone(surface, after_title)):
+            return None  # (a particle or function word alone, "In" or "De", names nothing)
         m = self._resolve_titled(surface) if titled and one_word else self._resolve(surface)
         if m is None or (one_word and not self._single_word_ok(surface, m, after_title)):
             return None

@@ -579,3 +579,15 @@ def test_a_lower_case_word_or_a_function_word_is_no_name_in_running_text() -> No
     text = "In the end, as planned, IS fighters went by train to Asse, Bex and In Buri."
     assert [(m.text, m.id) for m in r.annotate(text)] == [
         ("IS", "islamic-state"), ("Asse", "asse"), ("Bex", "bex"), ("In Buri", "in-buri")]  # fmt: skip
+
+
+def test_a_function_word_alone_is_no_name_even_near_one() -> None:
+    """"In" at the start of a sentence is near "Een" (a village, "in" once its "ee" is read as "i"),
+    so the fuzzy stage resolves it, and it is a city's alias written so: a function word alone
+    names nothing all the same."""
+    r = Resolver.from_records([
+        {"id": "in-buri", "type": "location", "name": "In Buri", "aliases": ["In"]},
+        {"id": "een", "type": "location", "name": "Een", "aliases": []},
+    ])  # fmt: skip
+    found = [(m.text, m.id) for m in r.annotate("In a major development, they met in Een and In Buri.")]
+    assert found == [("Een", "een"), ("In Buri", "in-buri")]

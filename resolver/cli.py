@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -404,22 +405,21 @@ def stats(as_json: bool, gazetteer: str | None, rules_dir: str | None) -> None:
     """
     import time
 
+    from .candidates import alias_rows
     from .compiled import is_index_file
     from .importers import peak_rss_mb
 
     t0 = time.perf_counter()
     r = make_resolver(gazetteer, rules_dir)
     build = time.perf_counter() - t0
-    peak = peak_rss_mb()  # (before the counting below makes a record of every alias of a loaded index)
+    peak = peak_rss_mb()  # (before the counting below reads every alias of a loaded index)
     index_bytes = os.path.getsize(gazetteer) if gazetteer and is_index_file(gazetteer) else None
     kinds: dict[str, int] = {}
     case_sensitive = 0
-    for rec in r.index.aliases:  # one pass: a loaded index makes each record on demand
+    for rec in alias_rows(r.index.aliases):  # one pass over the columns of a loaded index, no record made
         kinds[rec.kind] = kinds.get(rec.kind, 0) + 1
         case_sensitive += rec.case_sensitive
-    types: dict[str, int] = {}
-    for e in r.entities:
-        types[e.type] = types.get(e.type, 0) + 1
+    types = dict(Counter(r.facts.types))  # (no entity parsed)
     figures: dict[str, Any] = {
         "gazetteer": r.gazetteer.source or "records",
         "version": r.gazetteer.version,

@@ -34,11 +34,12 @@ from itertools import accumulate, chain
 from typing import Any, TypeVar, overload
 from zlib import crc32
 
-from .candidates import SEPARATOR, AliasRecord
+from .candidates import SEPARATOR, AliasRecord, AliasRow, strings_at
 from .model import Entity
 
 T = TypeVar("T")
 _SLOT = 0xFFFFFFFF
+_ITER_CHUNK = 20_000  # aliases whose strings `AliasColumns.__iter__` decodes at once
 
 
 def key_hash(key: str) -> int:
@@ -216,13 +217,42 @@ class AliasColumns(_View[AliasRecord]):
         self.sizes = sizes
 
     def _item(self, i: int) -> AliasRecord:
-        parts = self._split.get(i) if self._split else None
-        if parts is None:  # (the columns have as many items as the aliases: no bounds to check again)
-            parts = tuple(self.keys._item(i).split(SEPARATOR)), tuple(self._cased._item(i).split(SEPARATOR))
-        flags, family = self._flags[i], self._family[i]
-        return AliasRecord(self._entity[i], self._texts._item(i), self._kinds[flags >> 1], *parts, bool(flags & 1),
-                           None if family < 0 else family)  # fmt: skip
+        # (the columns have as many items as the aliases: no bounds to check again)
+        return self._record(i, self._texts._item(i), self.keys._item(i), self._cased._item(i))
 
+    def _record(self, i: int, text: str, key: str, cased: str) -> AliasRecord:
+        """Alias ``i``, given its text, key and parts as written (read from their columns)."""
+        parts = self._split.get(i) if self._split else None
+        if parts is None:
+            parts = tuple(key.split(SEPARATOR)), tuple(cased.split(SEPARATOR))
+        flags, family = self._flags[i], self._family[i]
+        return AliasRecord(self._entity[i], text, self._kinds[flags >> 1], *parts, bool(flags & 1), None if family < 0 else family)
+
+    def __iter__(self) -> Iterator[AliasRecord]:
+        """Every alias in order, their strings decoded thousands at a time (`_item` slices and decodes
+        three strings a record)."""
+        for numbers, (texts, keys, cased) in self._chunks((self._texts, self.keys, self._cased)):
+            yield from map(self._record, numbers, texts, keys, cased)
+
+    def rows(self) -> Iterator[AliasRow]:
+        """Every alias in order as an :class:`~resolver.candidates.AliasRow`, read from the columns
+        without making its record (a scan of a large index's aliases, as building an annotator makes)."""
+        kinds, flags, entity, sizes, split = self._kinds, self._flags, self._entity, self.sizes, self._split
+        for numbers, (texts, cased) in self._chunks((self._texts, self._cased)):
+            for i, text, written in zip(numbers, texts, cased, strict=True):
+                parts = split.get(i) if split else None
+                f = flags[i]
+                yield AliasRow(text, kinds[f >> 1], bool(f & 1), entity[i], sizes[i],
+                               tuple(written.split(SEPARATOR)) if parts is None else parts[1])  # fmt: skip
+
+    def _chunks(self, columns: tuple[StringColumn, ...]) -> Iterator[tuple[range, list[list[str]]]]:
+        """(alias numbers, the strings of each of ``columns``) of thousands of aliases at a time, decoded at once."""
+        import numpy as np
+
+        for start in range(0, self._n, _ITER_CHUNK):
+            numbers = range(start, min(self._n, start + _ITER_CHUNK))
+            ids = np.arange(numbers.start, numbers.stop)
+            yield numbers, [strings_at(np, column, ids) for column in columns]
 
     def columns(self, np: Any, ids: Any) -> tuple[Any, Any, Any, Any, Any]:
         """(entity, case flag, kind number, whole, family index or -1) of the aliases ``ids`` (an array),

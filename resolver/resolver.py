@@ -162,6 +162,12 @@ class Resolver:
         return cls(gazetteer, **options)
 
     # -- lookups -----------------------------------------------------------------------------------
+    @property
+    def facts(self) -> EntityFacts:
+        """Each entity's ID, name, type, country and prior, as columns by entity number (read without
+        making the entities: a loaded index parses an entity's JSON only when it is asked for)."""
+        return self._facts
+
     def get(self, entity_id: str) -> Entity | None:
         """The entity with this ID (following redirects of retired IDs), or None."""
         return self.gazetteer.get(entity_id)

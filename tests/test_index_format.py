@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import GAZETTEER_DIR
 
 from resolver import GazetteerError, Match, Resolver, load_gazetteer, parallel
+from resolver.candidates import alias_rows
 from resolver.cli import main
 from resolver.compiled import FORMAT_VERSION, SECTIONS, load_index
 from resolver.importers import recorded_source
@@ -106,12 +107,17 @@ def test_geonames_cities_resolve_and_annotate_alike_from_records_jsonl_and_index
 # -- the views of a loaded index -------------------------------------------------------------------------
 
 
-def test_the_views_of_a_loaded_index_hold_what_was_built(cities: list[dict[str, Any]], tmp_path: Path, views: None) -> None:
+def test_the_views_of_a_loaded_index_hold_what_was_built(
+    cities: list[dict[str, Any]], tmp_path: Path, views: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     built = Resolver.from_records(cities[:500])
     built.save_index(tmp_path / "g.rindex")
     loaded = Resolver.from_path(tmp_path / "g.rindex")
     a, b = built.index, loaded.index
     assert len(b.aliases) == len(a.aliases) and list(b.aliases) == list(a.aliases)
+    assert list(alias_rows(b.aliases)) == list(alias_rows(a.aliases))
+    monkeypatch.setattr("resolver.columns._ITER_CHUNK", 7)  # (a scan decodes its strings a chunk at a time)
+    assert list(b.aliases) == list(a.aliases) and list(alias_rows(b.aliases)) == list(alias_rows(a.aliases))
     assert b.aliases[-1] == a.aliases[-1] and b.aliases[2:5] == list(a.aliases[2:5])
     with pytest.raises(IndexError):
         b.aliases[len(a.aliases)]
@@ -132,12 +138,18 @@ def test_the_views_of_a_loaded_index_hold_what_was_built(cities: list[dict[str, 
 
 
 def test_parts_that_do_not_survive_a_space_are_kept_whole(tmp_path: Path) -> None:
-    from resolver.candidates import AliasRecord
-    from resolver.columns import pack_aliases
+    from resolver.candidates import AliasRecord, AliasRow
+    from resolver.columns import AliasColumns, StringColumn, pack_aliases
 
     odd = [AliasRecord(0, "x", "name", ("a b", ""), ("A B", ""), False), AliasRecord(0, "y", "alias", ("y",), ("Y",), True, 0)]
-    _, kinds, split = pack_aliases(odd)
+    columns, kinds, split = pack_aliases(odd)
     assert kinds == ["name", "alias"] and split == [[0, ["a b", ""], ["A B", ""]]]
+    strings = [StringColumn(columns[f"alias_{name}_offsets"], columns[f"alias_{name}"]) for name in ("texts", "keys", "cased")]
+    view = AliasColumns(columns["alias_entity"], columns["alias_flags"], columns["alias_family"], columns["alias_sizes"],
+                        *strings, kinds, {0: (("a b", ""), ("A B", ""))})  # fmt: skip
+    assert list(view) == [view[0], view[1]] == odd
+    assert list(alias_rows(view)) == list(alias_rows(odd)) == [
+        AliasRow("x", "name", False, 0, 2, ("A B", "")), AliasRow("y", "alias", True, 0, 1, ("Y",))]  # fmt: skip
 
 
 def test_saving_a_loaded_index_writes_the_same_bytes(tmp_path: Path) -> None:

@@ -926,7 +926,7 @@ class Annotator:
             near_ids = {o.id for o in near if o.id and o is not m and o.start < hi and o.end > lo}
             countries = {c for c in map(self._country_of_id.get, near_ids) if c}
             options = [m.id, *m.alternatives]
-            scored = []
+            scored: list[tuple[float, int, str, list[str], Entity]] = []  # (fit, place in the resolver's order, id, reasons, entity)
             for eid in options:
                 entity = self.resolver.get(eid)
                 if entity is None:
@@ -938,8 +938,8 @@ class Annotator:
                 nearby, close_reasons = self._context_score(entity, close, set())
                 if nearby:
                     reasons = [*reasons, f"right beside the name: {'; '.join(close_reasons)}"]
-                scored.append((value + nearby, entity.prior, eid, reasons, entity))
-            scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+                scored.append((value + nearby, len(scored), eid, reasons, entity))
+            scored.sort(key=lambda t: (-t[0], t[1]))  # (equal fits: in the resolver's order, see `Resolver._sorted`)
             best = scored[0]
             if len(options) == 1:  # a family name alone, no title before it: kept where the context bears it out
                 if best[0] > 0:
@@ -953,7 +953,8 @@ class Annotator:
             elif _family_only(m):
                 continue  # a family name alone that several people share, and nothing around says whose: no mention
             else:
-                note = f"namesakes {', '.join(options)}: context does not decide; the gazetteer's prior picks {best[2]}"
+                note = (f"namesakes {', '.join(options)}: context does not decide; {best[2]} ranks first "
+                        "(by score, spelling, own name rather than alias, then the gazetteer's prior)")
                 ent = best[4]
                 out.append(replace(m, id=ent.id, name=ent.name, type=ent.type, notes=(*m.notes, note)))
         return out

@@ -61,6 +61,16 @@ def _as_spelled(cased: tuple[str, ...], tokens: tuple[str, ...]) -> tuple[str, .
     return spelled if len(spelled) == len(tokens) and spelled != tokens else None
 
 
+def _rank(qk: NameKey, rec: AliasRecord, alt: tuple[str, ...] | None, score: float) -> tuple[float, float, bool]:
+    """How an alias that scored ``score`` for a query ranks (``alt``: its parts as spelled, see
+    `_as_spelled`). Equal scores are told apart by the likeness of the names as written ("Jacob
+    Clarke" is nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal),
+    then by matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
+    once called Fengcheng; "Islamabad" the capital, before Chattogram, once called Islamabad), and
+    after these by the gazetteer's prior (see `Resolver._sorted`)."""
+    return round(score, 6), Indel.normalized_similarity(" ".join(qk.surface), " ".join(alt or rec.tokens)), rec.kind == "name"
+
+
 def _spelled_each(
     numbers: list[int], written: list[tuple[str, ...] | None], parts: list[tuple[str, ...]]
 ) -> tuple[list[tuple[str, ...] | None], list[str]]:  # fmt: skip
@@ -203,12 +213,7 @@ class Resolver:
         scored = self._score_alias(qk, q_alt, rec, alt)
         if scored is None:
             return None, None, None
-        # equal scores are told apart by the likeness of the names as written ("Jacob Clarke" is
-        # nearer "Jacob Clarke" than "Jake Clarke", which its equivalence class makes equal), then by
-        # matching an entity's own name rather than an alias ("Fengcheng" the city, before a city
-        # once called Fengcheng), then by the gazetteer's prior
-        rank = (round(scored[0], 6), Indel.normalized_similarity(" ".join(qk.surface), " ".join(alt or rec.tokens)), rec.kind == "name")
-        return rec.entity, (scored[0], rec, scored[1:]), rank
+        return rec.entity, (scored[0], rec, scored[1:]), _rank(qk, rec, alt, scored[0])
 
     @staticmethod
     def _keep(
@@ -307,20 +312,16 @@ class Resolver:
         """The match for ``text`` found verbatim as the searchable forms ``alias_ids`` (by a text scan):
         no candidate search or scoring is needed, only the choice between entities sharing the form."""
         qk = self.normalizer.key(text)
-        best: dict[int, tuple[float, AliasRecord, Any]] = {}
+        best: dict[int, tuple[float, Any, Any]] = {}
+        order: dict[int, tuple[float, float, bool]] = {}
         for a_idx in alias_ids:
             rec = self.index.aliases[a_idx]
             value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE if rec.case_sensitive else 1.0
             detail = ((Comparison("key:equal", qk.key, rec.key, value),), ())
-            if rec.entity not in best or value > best[rec.entity][0]:
-                best[rec.entity] = (value, rec, detail)
+            self._keep(best, order, rec.entity, (value, rec, detail), _rank(qk, rec, _as_spelled(rec.cased, rec.tokens), value))
         if not best:
             return None
-        ranked = sorted(
-            ((v, e, rec, d) for e, (v, rec, d) in best.items()),
-            key=lambda t: (-t[0], -self._facts.priors[t[1]], self._facts.ids[t[1]]),
-        )
-        return self._decide(text, qk, ranked, self.threshold)
+        return self._decide(text, qk, self._sorted(best, order), self.threshold)  # (ranked as `resolve` ranks)
 
     def candidates(self, name: str, k: int = 5) -> list[Match]:
         """The ``k`` best entities for ``name`` with their scores, best first, whatever the threshold."""

@@ -275,6 +275,23 @@ def test_a_family_name_that_namesakes_share_needs_context(resolver: Resolver, te
         assert "told apart by context" in " ".join(found[0].notes)
 
 
+def test_a_place_named_so_comes_before_a_larger_place_once_called_so_in_text_as_in_resolve() -> None:
+    """Chattogram was once called Islamabad, and is larger (a higher prior): "Islamabad" is still the
+    city of that name, found in a text scan as `resolve` finds it, Chattogram its alternative."""
+    r = Resolver.from_records([
+        {"id": "islamabad", "type": "location", "name": "Islamabad", "prior": 0.75},
+        {"id": "chattogram", "type": "location", "name": "Chattogram", "aliases": ["Islamabad", "Chittagong"], "prior": 0.8},
+    ])  # fmt: skip
+    top = r.resolve("Islamabad")
+    assert top is not None and top.id == "islamabad" and [a.id for a in top.alternatives] == ["chattogram"]
+    text = "We flew to Islamabad."
+    m = assert_mention(text, r.annotate(text), "Islamabad", "islamabad")
+    assert m.alternatives == ("chattogram",)
+    assert "context does not decide; islamabad ranks first" in " ".join(m.notes)
+    text = "We flew to Islamabad, the port city of Bangladesh, and on to Chittagong."
+    assert_mention(text, r.annotate(text), "Islamabad", "islamabad")  # (no description to tell them apart)
+
+
 def test_family_name_refers_back(resolver: Resolver) -> None:
     text = "Dmitry Medvedev spoke. Later Medvedev added that talks would go on."
     mentions = resolver.annotate(text)

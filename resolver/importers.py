@@ -321,7 +321,7 @@ def _geonames_rows(items: Iterable[Any]) -> Iterator[_Row]:
             yield _Row(None, f"#{n}", problem="a city must be a JSON object")
             continue
         gid = city.get("geonameid")
-        if isinstance(gid, str) and gid.strip().isdigit():
+        if isinstance(gid, str) and gid.strip().isdecimal():
             gid = int(gid)
         if not isinstance(gid, int) or isinstance(gid, bool) or gid < 0:
             yield _Row(None, f"#{n}", problem=f"'geonameid' must be a whole number, not {gid!r}")
@@ -349,7 +349,8 @@ def _geonames_rows(items: Iterable[Any]) -> Iterator[_Row]:
         if isinstance(country, str) and country.strip():
             record["country"] = country.strip().lower()
         population = city.get("population")
-        if isinstance(population, str) and population.strip().isdigit():
+        # (a number written as text, "1960", or as a float, 1960.0, by a tool that writes floats)
+        if (isinstance(population, str) and population.strip().isdecimal()) or (isinstance(population, float) and population.is_integer()):
             population = int(population)
         if population is not None:
             if not isinstance(population, int) or isinstance(population, bool) or population < 0:

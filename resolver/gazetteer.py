@@ -301,6 +301,14 @@ def _check_links(
     return problems
 
 
+_SHARED_ALIAS = "list each other in 'namesakes' if both are right"  # (how `is_shared_alias` knows one)
+
+
+def is_shared_alias(problem: Problem) -> bool:
+    """True for the problem of an alias shared by two entities that do not list each other as namesakes."""
+    return problem.message.endswith(_SHARED_ALIAS)
+
+
 def _shared_aliases(entities: list[Entity], src_of: dict[str, _Source]) -> list[Problem]:
     """One alias, two entities: allowed only when they name each other as namesakes.
 
@@ -320,8 +328,7 @@ def _shared_aliases(entities: list[Entity], src_of: dict[str, _Source]) -> list[
                 if b.id not in linked[first.id] and first.id not in linked[b.id]:
                     problems.append(
                         src_of[b.id].problem(
-                            f"alias '{form}' is also claimed by '{first.id}' ({src_of[first.id].file}); "
-                            "list each other in 'namesakes' if both are right",
+                            f"alias '{form}' is also claimed by '{first.id}' ({src_of[first.id].file}); {_SHARED_ALIAS}",
                             b.id,
                         )
                     )
@@ -528,8 +535,10 @@ def _build(
         src_of[ent.id] = src
         entities.append(ent)
     problems += _check_links(entities, redirects, src_of, redirects_file, shared_aliases)
+    if len(problems) > MAX_PROBLEMS + 1:  # (the first ones, and how many more: not a list of a hundred thousand)
+        problems = [*problems[:MAX_PROBLEMS], Problem(f"{len(problems) - MAX_PROBLEMS} more problems not listed ({len(problems)} in all)", source)]
     if problems:
-        raise GazetteerError(problems[: MAX_PROBLEMS + 1])
+        raise GazetteerError(problems)
     return Gazetteer(tuple(entities), dict(redirects), name, version, types, source)
 
 
@@ -613,8 +622,12 @@ def gazetteer_from_records(
     return _build(items, {}, declared, problems, name="records", version="", source=None, shared_aliases=strict)
 
 
-def validate_path(path: str | Path | None = None) -> list[Problem]:
-    """Every problem of a gazetteer (empty when it is valid). ``None`` validates the embedded default."""
+def validate_path(path: str | Path | None = None, *, namesakes: bool = True) -> list[Problem]:
+    """Every problem of a gazetteer (empty when it is valid). ``None`` validates the embedded default.
+
+    ``namesakes``: also report each alias shared by entities that do not list each other as
+    namesakes (`is_shared_alias`), in any format; without it, those are left out, as loading a
+    file of bulk data leaves them (GeoNames shares thousands: "San José", "Springfield")."""
     try:
         if path is not None and not Path(path).is_dir():
             from .compiled import is_index_file, load_index
@@ -622,7 +635,7 @@ def validate_path(path: str | Path | None = None) -> list[Problem]:
             if is_index_file(path):
                 load_index(path)
                 return []
-        load_gazetteer(path if path is not None else default_gazetteer_dir(), strict=True)
+        load_gazetteer(path if path is not None else default_gazetteer_dir(), strict=namesakes)
     except GazetteerError as exc:
         return exc.problems
     return []

@@ -157,6 +157,23 @@ def test_gazetteer_validate_bad_gazetteer_exits_2_with_one_problem_per_line(tmp_
     assert "Traceback" not in res.output
 
 
+def test_gazetteer_validate_tells_shared_aliases_apart_and_leaves_them_out_on_request(tmp_path: Path) -> None:
+    """A JSON Lines file loads with aliases shared by entities that are not namesakes (bulk data such as
+    GeoNames has thousands); `validate` reports them, says which they are, and --no-namesakes leaves
+    them out while still reporting every other problem."""
+    shared = [ORG, {**ORG, "id": "beta-org", "name": "Beta", "aliases": [ORG["name"]]}, {**PERSON, "type": "planet"}]
+    path = write_jsonl(tmp_path / "bulk.jsonl", shared)
+    res = run("gazetteer", "validate", str(path))
+    assert res.exit_code == 2 and len(res.stdout.splitlines()) == 2
+    assert "2 problems" in res.stderr and "1 of those listed is an alias shared by entities" in res.stderr
+    res = run("gazetteer", "validate", "--no-namesakes", str(path))
+    assert res.exit_code == 2 and len(res.stdout.splitlines()) == 1 and "planet" in res.stdout
+    assert "shared" not in res.stderr
+    write_jsonl(path, shared[:2])
+    res = run("gazetteer", "validate", "--no-namesakes", str(path))
+    assert res.exit_code == 0 and "ok" in res.stderr
+
+
 def test_gazetteer_validate_a_folder(tmp_path: Path) -> None:
     root = tmp_path / "gaz"
     (root / "entities").mkdir(parents=True)

@@ -13,7 +13,8 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterator
+from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
@@ -196,6 +197,9 @@ def _read_names(names: tuple[str, ...], source: str | None, encoding: str = "utf
         yield from lines(source)
 
 
+_RESOLVE_CHUNK = 20_000  # names `resolve` reads, resolves together and prints at a time (a bounded batch)
+
+
 def _row(query: str, m: Match | None, rank: int | None = None) -> list[str]:
     if m is None:
         return [query, "-", "(no match)", "", "", "", ""]
@@ -262,32 +266,40 @@ def resolve(
     out = sys.stdout
     rows: list[list[str]] = []
     explained: list[str] = []
-    queries: Iterable[str] = _read_names(names, source, encoding, errors)
+    queries = iter(_read_names(names, source, encoding, errors))
     resolved: dict[str, Match | None] = {}
-    if jobs != 1 and not top:  # resolved together, in worker processes; printed in order below
-        queries = list(queries)
-        resolved = dict(zip(queries, r.resolve_many(queries, jobs=jobs), strict=True))
-    for name in queries:
-        if top:
-            cands = r.candidates(name, k=top)
-            if as_json:
-                out.write(json.dumps({"query": name, "candidates": [c.to_dict() for c in cands]}, ensure_ascii=False) + "\n")
-            else:
-                rows += [_row(name, c) for c in cands] or [_row(name, None)]
-            continue
-        m = resolved[name] if name in resolved else r.resolve(name)
-        if as_json:
-            out.write(json.dumps(m.to_dict() if m else {"query": name, "id": None}, ensure_ascii=False) + "\n")
-        else:
-            rows.append(_row(name, m))
-            if explain and m is not None:
-                explained.append(f"{name} -> {m.id}\n{m.explanation}")
+    while chunk := list(islice(queries, _RESOLVE_CHUNK)):
+        if not top:  # resolved together (in ``jobs`` worker processes), a chunk at a time; printed in order below
+            resolved = dict(zip(chunk, r.resolve_many(chunk, jobs=jobs), strict=True))
+        for name in chunk:
+            _print_resolved(r, name, resolved, top, as_json, explain, rows, explained, out)
     if not as_json:
         _print_table(rows, out)
         for block in explained:
             out.write("\n" + block + "\n")
     if click.get_current_context().meta.get("resolver.skipped"):
         sys.exit(EXIT_PARTIAL)
+
+
+def _print_resolved(
+    r: Resolver, name: str, resolved: dict[str, Match | None], top: int | None, as_json: bool, explain: bool,
+    rows: list[list[str]], explained: list[str], out: IO[str],
+) -> None:  # fmt: skip
+    """Write one name's answer (JSON Lines), or add its rows and explanation to the table."""
+    if top:
+        cands = r.candidates(name, k=top)
+        if as_json:
+            out.write(json.dumps({"query": name, "candidates": [c.to_dict() for c in cands]}, ensure_ascii=False) + "\n")
+        else:
+            rows += [_row(name, c) for c in cands] or [_row(name, None)]
+        return
+    m = resolved[name]
+    if as_json:
+        out.write(json.dumps(m.to_dict() if m else {"query": name, "id": None}, ensure_ascii=False) + "\n")
+    else:
+        rows.append(_row(name, m))
+        if explain and m is not None:
+            explained.append(f"{name} -> {m.id}\n{m.explanation}")
 
 
 class _GazetteerGroup(click.Group):

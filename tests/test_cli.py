@@ -100,6 +100,22 @@ def test_resolve_names_from_a_file(tmp_path: Path) -> None:
     assert [r["id"] for r in json_lines(res.stdout)] == ["isi", "islamic-state", "faiz-hameed"]
 
 
+def test_resolve_answers_a_file_a_chunk_at_a_time_as_it_answers_each_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The names are resolved together (`resolve_many`), a chunk at a time, in their order; each
+    answer, with its explanation, is the one `Resolver.resolve` gives the name alone."""
+    from resolver import Resolver
+
+    names = ["Sergei Ivano", "Faiz Hamid", "IS", "is", "ISI", "Faiz Hamid", "Dawn", "dawn", "zzzz qqqq", "Sergei Ivano"] * 5
+    path = tmp_path / "names.txt"
+    path.write_text("\n".join(names) + "\n", encoding="utf-8")
+    r = Resolver()
+    expected = [m.to_dict() if m else {"query": n, "id": None} for n in names for m in [r.resolve(n)]]
+    for chunk in (3, 7, 20_000):
+        monkeypatch.setattr("resolver.cli._RESOLVE_CHUNK", chunk)
+        res = run("resolve", "--json", "--from", str(path))
+        assert res.exit_code == 0 and json_lines(res.stdout) == expected, chunk
+
+
 def test_resolve_names_from_stdin() -> None:
     res = run("resolve", "--json", "-", input="I.S.I.\nDaesh\nСергей Иванов\n")
     assert res.exit_code == 0, res.output

@@ -68,7 +68,8 @@ def _reads_as_given_name(text: str, key: NameKey, normalizer: Normalizer) -> boo
 
 
 def _record(normalizer: Normalizer, e_idx: int, entity: Entity, text: str, kind: str) -> AliasRecord | None:
-    key = normalizer.key(text, cache=False)  # a gazetteer's names are seen once: remembering them costs a tenth
+    # (a gazetteer's names are seen once: remembering them costs a tenth; titles are stripped from people's names only)
+    key = normalizer.key(text, cache=False, titles=entity.type == "person")
     if not key.tokens:
         return None
     case_sensitive = (kind in ("weak-alias", "acronym") or is_case_sensitive(key, normalizer)
@@ -93,7 +94,7 @@ def _derived_acronyms(
         for text in (entity.name, *entity.aliases):
             if not _latin(text):
                 continue  # acronyms are a Latin-script habit: none from "Шанхайская организация сотрудничества"
-            key = normalizer.key(text)
+            key = normalizer.key(text, titles=False)  # ("King Abdullah University of Science and Technology": KAUST)
             acro = normalizer.acronym(key.surface) if len(key.surface) >= 3 else None
             if acro:
                 derived.setdefault(acro, set()).add(e_idx)

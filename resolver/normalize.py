@@ -24,7 +24,7 @@ __all__ = ["NameKey", "Normalizer", "clean", "default_normalizer"]
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import groupby
 from typing import Any, NamedTuple
 
@@ -76,6 +76,7 @@ class NameKey(NamedTuple):
     surface: tuple[str, ...]
     cased: tuple[str, ...]
     steps: tuple[Step, ...] = ()
+    titled: bool = False  # titles were stripped from the front ("General Motors" read "motors")
 
     @property
     def key(self) -> str:
@@ -118,11 +119,13 @@ class Normalizer:
         self.acronym_skip_words = self.rules.acronym_skip_words
         self.common_words = self.rules.common_words
         self._key_cache = lru_cache(maxsize=65536)(self._key_untraced)
+        self._whole_key_cache = lru_cache(maxsize=16384)(partial(self._run, trace=False, titles=False))
 
     def clear_caches(self) -> None:
         """Forget the memoized keys and skeletons."""
         self._skeleton_cache.cache_clear()
         self._key_cache.cache_clear()
+        self._whole_key_cache.cache_clear()
 
     def compiled_tables(self) -> dict[str, Any]:
         """The tables this normalizer computed from its rules, for storing in an index file."""
@@ -264,17 +267,19 @@ class Normalizer:
         return tuple(self.skeleton(t) for t in tokens) in self._titles
 
     # -- the pipeline ----------------------------------------------------------------------------
-    def key(self, name: str, *, trace: bool = False, cache: bool = True) -> NameKey:
+    def key(self, name: str, *, trace: bool = False, cache: bool = True, titles: bool = True) -> NameKey:
         """Normalize ``name`` into a :class:`NameKey`; with ``trace`` the key records each rule that
-        changed it. Keys are memoized unless ``cache`` is false (for names seen once, as a build's)."""
+        changed it. Keys are memoized unless ``cache`` is false (for names seen once, as a build's).
+        ``titles`` false keeps the titles a name starts with: an organization's or a place's name is
+        its name ("General Motors", "Prince George"); titles are stripped from people's names."""
         if trace or not cache:
-            return self._run(name, trace)
-        return self._key_cache(name)
+            return self._run(name, trace, titles)
+        return self._key_cache(name) if titles else self._whole_key_cache(name)
 
     def _key_untraced(self, name: str) -> NameKey:
         return self._run(name, False)
 
-    def _run(self, name: str, trace: bool) -> NameKey:
+    def _run(self, name: str, trace: bool, titles: bool = True) -> NameKey:
         steps: list[Step] = []
 
         def note(rule: str, before: str, after: str) -> None:
@@ -308,9 +313,10 @@ class Normalizer:
             note("case-fold", text, text.lower())
             note("punctuation", text.lower(), " ".join(folded))
         start = 0
+        titled = False
         # "The", titles, "The" again ...: until the name starts with neither (most names start
         # with neither: one look at the first part tells)
-        while len(folded) - start > 1 and (folded[start] == "the" or self.skeleton(folded[start]) in self._title_heads):
+        while len(folded) - start > 1 and (folded[start] == "the" or (titles and self.skeleton(folded[start]) in self._title_heads)):
             if folded[start] == "the":
                 note("leading-the", " ".join(folded[start:]), " ".join(folded[start + 1 :]))
                 start += 1
@@ -320,16 +326,17 @@ class Normalizer:
                 break
             note("title", " ".join(folded[start:]), " ".join(folded[start + n_titles :]))
             start += n_titles
+            titled = True
         surface = folded[start:]
         cased = cased[start:]
         if not trace:
             skeleton = self.skeleton
-            return NameKey(self._variants(tuple([skeleton(tok) for tok in surface])), surface, cased)
+            return NameKey(self._variants(tuple([skeleton(tok) for tok in surface])), surface, cased, (), titled)
         skel = tuple(self._skeleton_traced(tok, note) for tok in surface)
         tokens, changes = self._apply_variants(skel)
         for rule, before, after in changes:
             note(rule, before, after)
-        return NameKey(tokens, surface, cased, tuple(steps))
+        return NameKey(tokens, surface, cased, tuple(steps), titled)
 
     # -- derived forms ---------------------------------------------------------------------------
     def acronym(self, surface: tuple[str, ...]) -> str | None:

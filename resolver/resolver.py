@@ -71,6 +71,16 @@ def _rank(qk: NameKey, rec: AliasRecord, alt: tuple[str, ...] | None, score: flo
     return round(score, 6), Indel.normalized_similarity(" ".join(qk.surface), " ".join(alt or rec.tokens)), rec.kind == "name"
 
 
+def _better_reading(readings: list[NameKey], ranked: list[list[Any]]) -> tuple[NameKey, list[Any]]:
+    """Of a name's two readings, with its titles stripped and read whole ("General Asim Munir" is a
+    general, "General Motors" a company), the one whose best entity scores higher, with its ranked
+    entities. Of equals, the name read whole: it is what the text says ("Prince George", the city,
+    before a place called George)."""
+    first, whole = ranked
+    better = whole and (not first or whole[0][0] >= first[0][0])
+    return (readings[1], whole) if better else (readings[0], first)
+
+
 def _spelled_each(
     numbers: list[int], written: list[tuple[str, ...] | None], parts: list[tuple[str, ...]]
 ) -> tuple[list[tuple[str, ...] | None], list[str]]:  # fmt: skip
@@ -186,9 +196,15 @@ class Resolver:
         return len(self.entities)
 
     def _scored(self, name: str, limit: int = 50, titled: bool = False) -> tuple[NameKey, list[tuple[float, int, AliasRecord, Any]]]:
-        qk = self.normalizer.key(name)
-        q_alt = _as_spelled(qk.surface, qk.tokens)
-        return qk, self._ranked(qk, q_alt, self.index.lookup(qk.tokens, limit, q_alt), titled)
+        """(the reading of ``name``, its entities ranked): see `_better_reading`."""
+        readings = [self.normalizer.key(name)]
+        if readings[0].titled:
+            readings.append(self.normalizer.key(name, titles=False))
+        ranked = []
+        for qk in readings:
+            q_alt = _as_spelled(qk.surface, qk.tokens)
+            ranked.append(self._ranked(qk, q_alt, self.index.lookup(qk.tokens, limit, q_alt), titled))
+        return _better_reading(readings, ranked) if len(readings) > 1 else (readings[0], ranked[0])
 
     def _ranked(
         self, qk: NameKey, q_alt: tuple[str, ...] | None, found: Iterable[int], titled: bool = False
@@ -250,7 +266,7 @@ class Resolver:
         """The explanation of a match made in another process (explanations are not sent between
         processes): the query is scored again against the alias that matched, here."""
         rec = self._alias_of(m.id, m.alias)
-        qk = self.normalizer.key(m.query)
+        qk = self._reading_of(m.query, rec)
         if rec.case_sensitive and not m.notes:  # found by a text scan: see exact_match
             scored: tuple[float, Any, tuple[str, ...]] | None = (m.score, (Comparison("key:equal", qk.key, rec.key, m.score),), ())
         else:
@@ -262,12 +278,23 @@ class Resolver:
         return self._explain(m.query, qk, rec, (detail, notes))
 
     def _alias_of(self, entity_id: str, text: str) -> AliasRecord:
-        """The first alias of ``entity_id`` written ``text``, found among the aliases of its key."""
-        for a_idx in self.index.exact.get(self.normalizer.key(text).key, ()):
-            rec = self.index.aliases[a_idx]
-            if rec.text == text and self._facts.ids[rec.entity] == entity_id:
-                return rec
+        """The first alias of ``entity_id`` written ``text``, found among the aliases of its key (a
+        person's, titles stripped; another's, read whole)."""
+        for titles in (True, False):
+            for a_idx in self.index.exact.get(self.normalizer.key(text, titles=titles).key, ()):
+                rec = self.index.aliases[a_idx]
+                if rec.text == text and self._facts.ids[rec.entity] == entity_id:
+                    return rec
         raise KeyError((entity_id, text))
+
+    def _reading_of(self, name: str, rec: AliasRecord) -> NameKey:
+        """The reading of ``name`` (see `_better_reading`) under which it matches the alias ``rec`` best."""
+        qk = self.normalizer.key(name)
+        if not qk.titled:
+            return qk
+        whole = self.normalizer.key(name, titles=False)
+        score = [self._score_alias(k, _as_spelled(k.surface, k.tokens), rec, _as_spelled(rec.cased, rec.tokens)) for k in (qk, whole)]
+        return whole if score[1] is not None and (score[0] is None or score[1][0] >= score[0][0]) else qk
 
     def _match(self, name: str, qk: NameKey, score: float, e_idx: int, alias: AliasRecord | int, detail: Any) -> Match:
         facts = self._facts
@@ -292,8 +319,8 @@ class Resolver:
         comparisons, notes = detail
         if isinstance(comparisons, Scored):
             comparisons = comparisons.comparisons
-        q_traced = self.normalizer.key(name, trace=True)
-        a_traced = self.normalizer.key(rec.text, trace=True) if rec.kind != "acronym" else None
+        q_traced = self.normalizer.key(name, trace=True, titles=qk.titled or not self.normalizer.key(name).titled)
+        a_traced = self.normalizer.key(rec.text, trace=True, titles=self._facts.types[rec.entity] == "person") if rec.kind != "acronym" else None
         if rec.kind == "acronym":
             notes = (*notes, "acronym derived from the organization's name")
         return Explanation(
@@ -312,6 +339,8 @@ class Resolver:
         """The match for ``text`` found verbatim as the searchable forms ``alias_ids`` (by a text scan):
         no candidate search or scoring is needed, only the choice between entities sharing the form."""
         qk = self.normalizer.key(text)
+        if qk.titled and any(self.index.aliases[a].key != qk.key for a in alias_ids):  # an organization's or a place's: read whole
+            qk = self.normalizer.key(text, titles=False)
         best: dict[int, tuple[float, Any, Any]] = {}
         order: dict[int, tuple[float, float, bool]] = {}
         for a_idx in alias_ids:
@@ -397,10 +426,14 @@ class Resolver:
         for start in range(0, len(names), _CHUNK):
             chunk = names[start : start + _CHUNK]
             keys = [self.normalizer.key(name) for name in chunk]
-            alts = [_as_spelled(qk.surface, qk.tokens) for qk in keys]
-            found = self.index.lookup_many([(qk.tokens, alt) for qk, alt in zip(keys, alts, strict=True)], candidates)
-            ranked = self._ranked_together(keys, alts, found)
-            out += [self._decide(name, qk, r, limit) for name, qk, r in zip(chunk, keys, ranked, strict=True)]
+            titled = [q for q, qk in enumerate(keys) if qk.titled]  # (and their names read whole, after the others)
+            readings = keys + [self.normalizer.key(chunk[q], titles=False) for q in titled]
+            alts = [_as_spelled(qk.surface, qk.tokens) for qk in readings]
+            found = self.index.lookup_many([(qk.tokens, alt) for qk, alt in zip(readings, alts, strict=True)], candidates)
+            ranked = self._ranked_together(readings, alts, found)
+            for q, whole in zip(titled, range(len(keys), len(readings)), strict=True):
+                keys[q], ranked[q] = _better_reading([keys[q], readings[whole]], [ranked[q], ranked[whole]])
+            out += [self._decide(name, qk, r, limit) for name, qk, r in zip(chunk, keys, ranked[: len(keys)], strict=True)]
         return out
 
     def _ranked_together(

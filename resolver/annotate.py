@@ -324,7 +324,7 @@ class Annotator:
         # two automata: case-insensitive forms scanned in the lower-cased text, and the forms of
         # short and common-word aliases ("IS", "Dawn", "The Nation") scanned in the text as written
         # one pass over the aliases (of a loaded index, read from its columns, no record made), and none over the
-        # entities: their IDs, types and countries are columns; only people and organizations are made
+        # entities: their IDs, types and countries are columns; only organizations with a country are made
         types = resolver.facts.types
         folded: dict[str, set[int]] = {}
         cased: dict[str, set[int]] = {}
@@ -360,17 +360,12 @@ class Annotator:
         self._exact_match = lru_cache(maxsize=200_000)(resolver.exact_match)
         self._connectives = _PARTICLES | self.normalizer.acronym_skip_words
         ids, countries = resolver.facts.ids, resolver.facts.countries
-        self._family: dict[int, str] = {}
+        self._family: dict[int, str | None] = {}  # person -> `_family_of` (made on first use)
         # state bodies with a country: another country's name before or after one makes it another body
         # (only an organization's mention is looked up here: see `_foreign_bodies`)
         self._state_bodies: dict[str, Entity] = {}
         for e_idx, kind in enumerate(types):
-            if kind == "person":
-                entity = resolver.entities[e_idx]
-                key = self.normalizer.key(entity.family_name or entity.name).tokens
-                if key:
-                    self._family[e_idx] = key[-1]
-            elif kind == "organization" and countries[e_idx]:
+            if kind == "organization" and countries[e_idx]:
                 entity = resolver.entities[e_idx]
                 if not _STATE_TAGS.isdisjoint(entity.tags):
                     self._state_bodies[entity.id] = entity
@@ -1058,12 +1053,26 @@ class Annotator:
             mentions = [m for m in mentions if (m.start, m.end) not in dropped]
         return sorted(mentions + extra, key=_START) if extra else mentions  # mentions come sorted
 
+    def _family_of(self, entity_id: str | None) -> str | None:
+        """The last part of a person's family name (else of their name) as a key part; None for
+        another entity. Made on first use: a gazetteer of a hundred thousand people would otherwise
+        parse every one when its annotator is built."""
+        e_idx = self._by_id.get(entity_id or "", -1)
+        if e_idx not in self._family:
+            family = None
+            if e_idx >= 0 and self.resolver.facts.types[e_idx] == "person":
+                entity = self.resolver.entities[e_idx]
+                key = self.normalizer.key(entity.family_name or entity.name).tokens
+                family = key[-1] if key else None
+            self._family[e_idx] = family
+        return self._family[e_idx]
+
     def _back_references(self, text: str, mentions: list[Mention], words: list[tuple[int, int]]) -> list[Mention]:
         """"Ivanov said" after "Sergei Ivano": a lone family name refers back to the person named before."""
         full = [m for m in mentions if m.type == "person" and m.id and not _family_only(m)]
         first: dict[str | None, int] = {}  # family name part -> where a full mention of it first stands
         for f in full:
-            family = self._family.get(self._by_id.get(f.id or "", -1))
+            family = self._family_of(f.id)
             first[family] = min(first.get(family, f.start), f.start)
         # a family name found alone ("Medvedev") after a full mention is a back-reference to it
         mentions = [m for m in mentions
@@ -1080,7 +1089,7 @@ class Annotator:
         for s, e in words:
             while p < len(persons) and persons[p].start < s:
                 m = persons[p]
-                family = self._family.get(self._by_id.get(m.id or "", -1))
+                family = self._family_of(m.id)
                 if family is not None:
                     seen[family] = m
                 p += 1

@@ -103,6 +103,7 @@ def _rules_payload(rules: RuleSet) -> dict[str, Any]:
         "org_classes": [[c.canonical, list(c.variants), c.origin] for c in rules.org_classes],
         "acronym_skip_words": sorted(rules.acronym_skip_words),
         "common_words": sorted(rules.common_words),
+        "legal_forms": sorted(rules.legal_forms),
         "script_map": [list(x) for x in rules.script_map],
         "sources": list(rules.sources),
     }
@@ -117,6 +118,7 @@ def _rules_from(data: dict[str, Any]) -> RuleSet:
         org_classes=tuple(VariantClass(c, tuple(v), o) for c, v, o in data["org_classes"]),
         acronym_skip_words=frozenset(data["acronym_skip_words"]),
         common_words=frozenset(data["common_words"]),
+        legal_forms=frozenset(_strings_list(data.get("legal_forms", []))),  # (an index built before legal forms has none)
         script_map=tuple((c, t) for c, t in data["script_map"]),
         sources=tuple(data["sources"]),
     )

@@ -118,6 +118,8 @@ class Normalizer:
         }
         self.acronym_skip_words = self.rules.acronym_skip_words
         self.common_words = self.rules.common_words
+        # the parts of the legal forms as keys ("Ltd" and "Limited": "limited"), for scoring
+        self.legal_forms = frozenset(t for form in self.rules.legal_forms for t in self._run(form, False, titles=False).tokens)
         self._key_cache = lru_cache(maxsize=65536)(self._key_untraced)
         self._whole_key_cache = lru_cache(maxsize=16384)(partial(self._run, trace=False, titles=False))
 

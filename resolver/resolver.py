@@ -252,11 +252,12 @@ class Resolver:
             detail = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
             return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
         person = self._facts.types[rec.entity] == "person"
-        s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt)
+        light = self.normalizer.legal_forms if self._facts.types[rec.entity] == "organization" else frozenset()
+        s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt, light=light)
         own = self._own_country_words(qk.tokens, rec.entity)
         if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
             rest = tuple(t for t in qk.tokens if t not in own)
-            s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt)
+            s2 = compare(rest, rec.tokens, person=person, family_index=rec.family_index, alt=alt, light=light)
             if s2.score > s.score:
                 note = f"'{' '.join(sorted(own))}' names the entity's own country ({self._facts.countries[rec.entity]}): set aside"
                 s = Scored(s2.score, s2.pairs, (*s2.notes, note), s2.whole)
@@ -468,7 +469,8 @@ class Resolver:
             asked = of_query.tolist()
             value, flags, family = compare_many(
                 np, [keys[q].tokens for q in asked], parts, person[rest].tolist(),
-                [None if f < 0 else f for f in batch.family[rest].tolist()], spelled_as, [alts[q] for q in asked])  # fmt: skip
+                [None if f < 0 else f for f in batch.family[rest].tolist()], spelled_as, [alts[q] for q in asked],
+                self.normalizer.legal_forms, [types[e] == "organization" for e in entity[rest].tolist()])  # fmt: skip
             score[rest] = value
             surface = np.array([" ".join(qk.surface) for qk in keys], dtype=object)
             written[rest] = process.cpdist(surface[of_query].tolist(), alias_text, scorer=Indel.normalized_similarity, dtype=np.float64)
@@ -581,7 +583,8 @@ class Resolver:
     def similarity(self, a: str, b: str, *, person: bool = True) -> float:
         """Symmetric similarity of two names in [0, 1]: the mean of scoring each against the other."""
         ka, kb = self.normalizer.key(a), self.normalizer.key(b)
-        return (compare(ka.tokens, kb.tokens, person=person).score + compare(kb.tokens, ka.tokens, person=person).score) / 2
+        light = frozenset() if person else self.normalizer.legal_forms
+        return (compare(ka.tokens, kb.tokens, person=person, light=light).score + compare(kb.tokens, ka.tokens, person=person, light=light).score) / 2
 
 
 def _resolve_chunk(r: Resolver, names: list[str], threshold: float | None, candidates: int) -> list[Match | None]:

@@ -4,7 +4,7 @@ The tables live in ``resolver/data/rules/``:
 
 ``patterns.toml``       transliteration patterns (``kh``~``h``, ``ee``~``i``, ``-off``~``-ov`` ...)
 ``name_variants.toml``  name-part equivalence classes (Sergei/Sergey/Serguei, Mohammad/Muhammad ...)
-``org_variants.toml``   organization word classes (Organisation/Organization) and acronym skip-words
+``org_variants.toml``   organization word classes (Organisation/Organization), legal forms and acronym skip-words
 ``titles.toml``         titles, ranks and honorifics stripped from names (Lt Gen, Dr, Ayatollah ...)
 ``script_*.toml``       script transliteration overrides, applied before anyascii (Arabic-script letters)
 ``common_words.txt``    common English words: an alias that is one ("Dawn", "IS") matches only with its case
@@ -71,6 +71,7 @@ class RuleSet:
     org_classes: tuple[VariantClass, ...] = ()
     acronym_skip_words: frozenset[str] = frozenset()
     common_words: frozenset[str] = frozenset()
+    legal_forms: frozenset[str] = frozenset()  # company legal forms ("Ltd", "GmbH"): light parts of an organization's name
     script_map: tuple[tuple[str, str], ...] = ()
     sources: tuple[str, ...] = field(default=())
 
@@ -107,6 +108,18 @@ def _check_keys(item: Any, allowed: set[str], label: str, entry: str) -> list[Pr
         return [Problem("expected a table", label, entry=entry)]
     unknown = sorted(set(item) - allowed)
     return [Problem(f"unknown field '{k}' (known: {', '.join(sorted(allowed))})", label, entry=entry) for k in unknown]
+
+
+def _word_list(data: dict[str, Any], table: str, key: str, label: str, problems: list[Problem]) -> set[str]:
+    """The words (case-folded) of the list ``key`` of the optional ``[table]`` of a rule file."""
+    found = data.get(table, {})
+    problems += _check_keys(found, {key}, label, table)
+    if not isinstance(found, dict):
+        return set()
+    words = _str_list(found.get(key, []))
+    if words is None:
+        problems.append(Problem(f"'{key}' must be a list of strings", label, entry=table))
+    return {w.casefold() for w in words or ()}
 
 
 def _str_list(value: Any) -> tuple[str, ...] | None:
@@ -234,6 +247,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
     org_classes: list[VariantClass] = []
     skip: set[str] = set()
     common: set[str] = set()
+    legal: set[str] = set()
     problems: list[Problem] = []
     sources: list[str] = []
     script_map: dict[str, str] = {}
@@ -254,15 +268,10 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
                 name_classes += _parse_classes(data, label, problems)
             elif path.name.endswith(".toml") and stem.startswith("org_variants"):
                 data = _read_toml(path, label)
-                problems += _check_keys(data, {"class", "acronym"}, label, "<top>")
+                problems += _check_keys(data, {"class", "acronym", "legal_forms"}, label, "<top>")
                 org_classes += _parse_classes(data, label, problems)
-                acronym = data.get("acronym", {})
-                problems += _check_keys(acronym, {"skip_words"}, label, "acronym")
-                if isinstance(acronym, dict):
-                    words = _str_list(acronym.get("skip_words", []))
-                    if words is None:
-                        problems.append(Problem("'skip_words' must be a list of strings", label, entry="acronym"))
-                    skip |= {w.casefold() for w in words or ()}
+                legal |= _word_list(data, "legal_forms", "forms", label, problems)
+                skip |= _word_list(data, "acronym", "skip_words", label, problems)
             elif path.name.endswith(".toml") and stem.startswith("script"):
                 data = _read_toml(path, label)
                 problems += _check_keys(data, {"map"}, label, "<top>")
@@ -291,6 +300,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), *, builtin: bool = True) -
         org_classes=tuple(org_classes),
         acronym_skip_words=frozenset(skip),
         common_words=frozenset(common),
+        legal_forms=frozenset(legal),
         script_map=tuple(sorted(script_map.items())),
         sources=tuple(sources),
     )

@@ -120,11 +120,13 @@ def clear_caches() -> None:
     _notes.cache_clear()
 
 
-def _weights(tokens: tuple[str, ...], person: bool) -> list[float]:
+def _weights(tokens: tuple[str, ...], person: bool, light: frozenset[str] = frozenset()) -> list[float]:
+    """Each part's weight: a particle's (or, in an organization's name, a ``light`` part's: a legal
+    form) is small, a person's middle names weigh less than the first and the last."""
     n = len(tokens)
     out = []
     for i, t in enumerate(tokens):
-        if t in _PARTICLES and n > 1:
+        if n > 1 and (t in _PARTICLES or (not person and t in light)):
             out.append(_PARTICLE)
         elif i in (0, n - 1) or not person:
             out.append(1.0)
@@ -185,10 +187,14 @@ def compare(
     family_index: int | None = None,
     alt: tuple[str, ...] | None = None,
     q_alt: tuple[str, ...] | None = None,
+    light: frozenset[str] = frozenset(),
 ) -> Scored:
     """Score query parts ``q`` against alias parts ``a`` (both normalized keys); ``alt`` and ``q_alt``
     hold the parts as spelled (lower case, before patterns and equivalence classes rewrote them;
-    same lengths as ``a`` and ``q``), and a pair of parts counts the better of both comparisons."""
+    same lengths as ``a`` and ``q``), and a pair of parts counts the better of both comparisons.
+    ``light``: parts that weigh as little as a particle where the name is not a person's (the legal
+    forms, `Normalizer.legal_forms`, given for an organization's: "Acme Holdings" is "Acme Holdings
+    Inc")."""
     if not q or not a:
         return Scored(0.0, (), ("empty name",))
     if q == a:
@@ -200,7 +206,7 @@ def compare(
         if not _same_word(sim, q[0], a[0]):
             return Scored(0.0, (), ())
         return Scored(min(1.0, sim), ((q[0], a[0], sim, how),), ())
-    return _by_parts(q, a, person, family_index, alt, q_alt)
+    return _by_parts(q, a, person, family_index, alt, q_alt, light)
 
 
 def _same_word(sim: float, q: str, a: str) -> bool:
@@ -211,13 +217,13 @@ def _same_word(sim: float, q: str, a: str) -> bool:
 
 def _by_parts(
     q: tuple[str, ...], a: tuple[str, ...], person: bool, family_index: int | None, alt: tuple[str, ...] | None,
-    q_alt: tuple[str, ...] | None,
+    q_alt: tuple[str, ...] | None, light: frozenset[str] = frozenset(),
 ) -> Scored:  # fmt: skip
     """`compare`, every step (its short case of one word against one word gives the same)."""
     pairs = _align(q, a, alt, q_alt)
     if not person:  # an organization's words match or they do not: "TASS news agency" is not "Fars News Agency"
         pairs = [p for p in pairs if _same_word(p[2], q[p[0]], a[p[1]])]
-    wq, wa = _weights(q, person), _weights(a, person)
+    wq, wa = _weights(q, person, light), _weights(a, person, light)
     got_q = sum(wq[i] * sim for i, _, sim, _ in pairs)
     got_a = sum(wa[j] * sim for _, j, sim, _ in pairs)
     cov_q, cov_a = got_q / sum(wq), got_a / sum(wa)
@@ -272,6 +278,8 @@ def compare_many(
     family: Sequence[int | None],
     alt: Sequence[tuple[str, ...] | None],
     q_alt: Sequence[tuple[str, ...] | None],
+    light: frozenset[str] = frozenset(),
+    lit: Sequence[bool] | None = None,
 ) -> tuple[Any, Any, Any]:
     """`compare` of each pair ``q[k]``, ``a[k]`` (non-empty parts; ``person``, ``family``, ``alt`` and
     ``q_alt`` as its arguments), every step done for all pairs at once over arrays: the scores, the
@@ -286,6 +294,10 @@ def compare_many(
     q_list, a_list = list(chain.from_iterable(q)), list(chain.from_iterable(a))
     q_particle = np.fromiter(map(_PARTICLES.__contains__, q_list), dtype=bool, count=len(q_list))
     a_particle = np.fromiter(map(_PARTICLES.__contains__, a_list), dtype=bool, count=len(a_list))
+    # (see `_weights`; ``lit``: the pairs whose ``light`` parts weigh little, each pair not a person's where None)
+    q_light = np.fromiter(map(light.__contains__, q_list), dtype=bool, count=len(q_list))
+    a_light = np.fromiter(map(light.__contains__, a_list), dtype=bool, count=len(a_list))
+    is_lit = ~is_person & (np.ones(size, dtype=bool) if lit is None else np.fromiter(lit, dtype=bool, count=size))
 
     # 1. the similarity of every part of one side with every part of the other, as keys and as spelled
     pair = np.repeat(np.arange(size), n * m)
@@ -322,15 +334,16 @@ def compare_many(
     short = (sim[cells] >= _SHORT_MATCH) & (q_len == 3) & (a_len == 3)  # (see `_same_word`)
     cells = cells[is_person[pair[cells]] | (sim[cells] >= PART_MATCH) | short]  # an organization's words match or not
 
-    # 3. coverage of each side, weighted: particles, middle names of persons
-    def weights(parts: Any, start: Any, particle: Any) -> Any:
+    # 3. coverage of each side, weighted: particles (and an organization's legal forms), middle names of persons
+    def weights(parts: Any, start: Any, particle: Any, light: Any) -> Any:
         owner = np.repeat(np.arange(size), parts)
         place = np.arange(len(owner)) - start[owner]
         edge = (place == 0) | (place == parts[owner] - 1) | ~is_person[owner]
-        return np.where(particle & (parts[owner] > 1), _PARTICLE, np.where(edge, 1.0, _MIDDLE)), owner
+        small = (particle | (light & is_lit[owner])) & (parts[owner] > 1)
+        return np.where(small, _PARTICLE, np.where(edge, 1.0, _MIDDLE)), owner
 
-    wq, q_owner = weights(n, q_start, q_particle)
-    wa, a_owner = weights(m, a_start, a_particle)
+    wq, q_owner = weights(n, q_start, q_particle, q_light)
+    wa, a_owner = weights(m, a_start, a_particle, a_light)
     cp = pair[cells]
     cov_q = np.bincount(cp, wq[q_cell[cells]] * sim[cells], size) / np.bincount(q_owner, wq, size)
     cov_a = np.bincount(cp, wa[a_cell[cells]] * sim[cells], size) / np.bincount(a_owner, wa, size)

@@ -165,7 +165,8 @@ def test_one_word_against_one_word_scores_as_the_long_way(q: str, a: str, q_alt:
 # -- every case of scoring, done many pairs at once ---------------------------------------------------
 # parts that pair in every way: equal, one edit, initials, sound-alikes, particles (which weigh less)
 _WORDS = ["sergei", "sergey", "s", "ivanov", "ivano", "ivanova", "faiz", "f", "hamid", "hameed", "khan", "kahn", "smith",
-          "smyth", "al", "bin", "de", "of", "state", "islamic", "ab", "abc", "abd", "bac", "del", "deo"]  # fmt: skip
+          "smyth", "al", "bin", "de", "of", "state", "islamic", "ab", "abc", "abd", "bac", "del", "deo", "limited", "sa"]  # fmt: skip
+_LIGHT = frozenset({"limited", "sa", "ab"})  # (legal forms: light in an organization's name, see `_weights`)
 _NAME = st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4).map(tuple)
 
 
@@ -175,26 +176,29 @@ def _pair(draw: st.DrawFn) -> tuple[Any, ...]:
     spelled = st.lists(st.sampled_from(_WORDS), min_size=len(a), max_size=len(a)).map(tuple)
     q_spelled = st.lists(st.sampled_from(_WORDS), min_size=len(q), max_size=len(q)).map(tuple)
     family = draw(st.none() | st.integers(0, len(a) - 1))
-    return q, a, draw(st.booleans()), family, draw(st.none() | spelled), draw(st.none() | q_spelled)
+    return q, a, draw(st.booleans()), family, draw(st.none() | spelled), draw(st.none() | q_spelled), draw(st.booleans())
 
 
 @given(st.lists(_pair(), min_size=1, max_size=40))
-@example([(("sergei", "ivano"), ("sergei", "ivanov"), True, None, None, None),
-          (("ivanov", "sergei"), ("sergei", "ivanov"), True, None, None, None),
-          (("ivanov",), ("sergei", "ivanov"), True, None, None, None),
-          (("sergei",), ("sergei", "ivanov"), True, None, None, None),
-          (("faiz", "hameed"), ("faiz", "hamid"), True, 1, None, ("faiz", "hameed")),
-          (("s", "ivanov"), ("sergei", "ivanov"), True, None, None, None),
-          (("islamic", "state", "of", "khan"), ("islamic", "state"), False, None, None, None),
-          (("abc",), ("ab", "abc"), False, None, None, None),
-          (("consolacion", "deo", "sur"), ("consolacion", "del", "sur"), False, None, None, None),
-          (("bac", "state"), ("abc", "state"), False, None, None, ("abd", "state")),
-          (("deo",), ("del",), False, None, None, None),
-          (("smith",), ("smith",), True, None, None, None)])  # fmt: skip
+@example([(("sergei", "ivano"), ("sergei", "ivanov"), True, None, None, None, False),
+          (("ivanov", "sergei"), ("sergei", "ivanov"), True, None, None, None, False),
+          (("ivanov",), ("sergei", "ivanov"), True, None, None, None, False),
+          (("sergei",), ("sergei", "ivanov"), True, None, None, None, False),
+          (("faiz", "hameed"), ("faiz", "hamid"), True, 1, None, ("faiz", "hameed"), False),
+          (("s", "ivanov"), ("sergei", "ivanov"), True, None, None, None, False),
+          (("islamic", "state", "of", "khan"), ("islamic", "state"), False, None, None, None, False),
+          (("abc",), ("ab", "abc"), False, None, None, None, True),
+          (("consolacion", "deo", "sur"), ("consolacion", "del", "sur"), False, None, None, None, False),
+          (("bac", "state"), ("abc", "state"), False, None, None, ("abd", "state"), False),
+          (("deo",), ("del",), False, None, None, None, False),
+          (("state", "khan"), ("state", "khan", "limited"), False, None, None, None, True),
+          (("state", "khan"), ("state", "khan", "limited"), False, None, None, None, False),
+          (("smith",), ("smith",), True, None, None, None, False)])  # fmt: skip
 def test_compare_many_scores_as_compare(pairs: list[tuple[Any, ...]]) -> None:
-    q, a, person, family, alt, q_alt = (list(column) for column in zip(*pairs, strict=True))
-    score, flags, family_sim = compare_many(np, q, a, person, family, alt, q_alt)
-    expected = [compare(*p[:2], person=p[2], family_index=p[3], alt=p[4], q_alt=p[5]) for p in pairs]
+    q, a, person, family, alt, q_alt, lit = (list(column) for column in zip(*pairs, strict=True))
+    score, flags, family_sim = compare_many(np, q, a, person, family, alt, q_alt, _LIGHT, lit)
+    expected = [compare(*p[:2], person=p[2], family_index=p[3], alt=p[4], q_alt=p[5], light=_LIGHT if p[6] else frozenset())
+                for p in pairs]  # fmt: skip
     got = [(x, notes_of(bits, f)) for x, bits, f in zip(score.tolist(), flags.tolist(), family_sim.tolist(), strict=True)]
     assert got == [(s.score, s.notes) for s in expected]
 

@@ -251,8 +251,9 @@ class Resolver:
             value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE
             detail = (Comparison("key:equal-with-case", " ".join(qk.cased), rec.text, value),)
             return value, detail, (f"{rec.kind} '{rec.text}' matches only with its case",)
-        person = self._facts.types[rec.entity] == "person"
-        light = self.normalizer.legal_forms if self._facts.types[rec.entity] == "organization" else frozenset()
+        kind = self._facts.types[rec.entity]
+        person = kind == "person"
+        light = self.normalizer.legal_forms if kind == "organization" else frozenset()
         s = compare(qk.tokens, rec.tokens, person=person, family_index=rec.family_index, alt=alt, q_alt=q_alt, light=light)
         own = self._own_country_words(qk.tokens, rec.entity)
         if own and s.score < 1.0:  # "Pakistan ISI", "Russia's SVR": the entity's own country qualifies it
@@ -340,12 +341,12 @@ class Resolver:
         """The match for ``text`` found verbatim as the searchable forms ``alias_ids`` (by a text scan):
         no candidate search or scoring is needed, only the choice between entities sharing the form."""
         qk = self.normalizer.key(text)
-        if qk.titled and any(self.index.aliases[a].key != qk.key for a in alias_ids):  # an organization's or a place's: read whole
+        recs = [self.index.aliases[a_idx] for a_idx in alias_ids]  # (a loaded index makes a record per access: once each)
+        if qk.titled and any(rec.key != qk.key for rec in recs):  # an organization's or a place's: read whole
             qk = self.normalizer.key(text, titles=False)
         best: dict[int, tuple[float, Any, Any]] = {}
         order: dict[int, tuple[float, float, bool]] = {}
-        for a_idx in alias_ids:
-            rec = self.index.aliases[a_idx]
+        for rec in recs:
             value = _ACRONYM_SCORE if rec.kind == "acronym" else _CASE_SENSITIVE_SCORE if rec.case_sensitive else 1.0
             detail = ((Comparison("key:equal", qk.key, rec.key, value),), ())
             self._keep(best, order, rec.entity, (value, rec, detail), _rank(qk, rec, _as_spelled(rec.cased, rec.tokens), value))
